@@ -1,0 +1,268 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+const (
+	storeFile   = "documents.db"
+	currentFile = "CURRENT" // names the live bleve index under indexes/
+	indexesDir  = "indexes"
+	mappingKey  = "policysearch_mapping"
+	// batchSize bounds one bleve batch: big enough to amortise the fsync,
+	// small enough that memory stays flat on a 100k-document load.
+	batchSize = 512
+)
+
+// Index is the documents plus their bleve index. Writes are serialised so
+// the store and bleve agree for every id; searches never take that lock.
+type Index struct {
+	dir     string
+	log     *slog.Logger
+	mapping *mapping.IndexMappingImpl
+	version string
+	store   *store
+
+	mu    sync.Mutex  // serialises writes and index swaps
+	live  bleve.Index // the index searches see (through alias)
+	side  bleve.Index // a rebuild in progress: writes go here too
+	alias bleve.IndexAlias
+
+	gen      atomic.Uint64 // bumps on every change; result caches key on it
+	onChange []func(ChangeEvent)
+}
+
+// ChangeEvent tells listeners (alerts, embeddings) what a write changed.
+type ChangeEvent struct {
+	Put     []*Document
+	Deleted []string
+}
+
+// Open opens or creates the data directory. It repairs writes a crash left
+// half done and rebuilds the index when it is missing, unreadable or was
+// made with another mapping, so it opens every time the store does.
+func Open(ctx context.Context, dir string, log *slog.Logger) (*Index, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, indexesDir), 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	m, err := newMapping()
+	if err != nil {
+		return nil, fmt.Errorf("index mapping: %w", err)
+	}
+	st, err := openStore(filepath.Join(dir, storeFile))
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st}
+	ix.gen.Store(uint64(time.Now().UnixNano())) // caches from a previous run never match
+	if err := ix.openLive(ctx); err != nil {
+		st.close()
+		return nil, err
+	}
+	ix.alias = bleve.NewIndexAlias(ix.live)
+	if err := ix.recover(); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	ix.removeStale()
+	return ix, nil
+}
+
+// openLive opens the index CURRENT names, or builds one from the store.
+func (ix *Index) openLive(ctx context.Context) error {
+	name, _ := os.ReadFile(filepath.Join(ix.dir, currentFile))
+	if n := strings.TrimSpace(string(name)); n != "" {
+		idx, err := bleve.Open(filepath.Join(ix.dir, indexesDir, n))
+		if err == nil {
+			v, _ := idx.GetInternal([]byte(mappingKey))
+			if string(v) == ix.version {
+				ix.live = idx
+				return nil
+			}
+			idx.Close()
+			ix.log.Info("index mapping changed; rebuilding from stored documents", "old", string(v), "new", ix.version)
+		} else {
+			ix.log.Warn("index unreadable; rebuilding from stored documents", "index", n, "err", err)
+		}
+	}
+	idx, name2, err := ix.newBleve()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := ix.fill(ctx, idx, nil)
+	if err != nil {
+		idx.Close()
+		return err
+	}
+	if err := ix.setCurrent(name2); err != nil {
+		idx.Close()
+		return err
+	}
+	if n > 0 {
+		ix.log.Info("index rebuilt", "documents", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	ix.live = idx
+	return nil
+}
+
+// newBleve creates an empty index with the service mapping in a fresh dir.
+func (ix *Index) newBleve() (bleve.Index, string, error) {
+	name := fmt.Sprintf("idx-%d", time.Now().UnixNano())
+	idx, err := bleve.New(filepath.Join(ix.dir, indexesDir, name), ix.mapping)
+	if err != nil {
+		return nil, "", fmt.Errorf("create index: %w", err)
+	}
+	if err := idx.SetInternal([]byte(mappingKey), []byte(ix.version)); err != nil {
+		idx.Close()
+		return nil, "", err
+	}
+	return idx, name, nil
+}
+
+// setCurrent atomically points CURRENT at name (write aside, fsync, rename).
+func (ix *Index) setCurrent(name string) error {
+	tmp := filepath.Join(ix.dir, currentFile+".tmp")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(name + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(ix.dir, currentFile)); err != nil {
+		return err
+	}
+	if d, err := os.Open(ix.dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// removeStale deletes index directories other than the live one: leftovers
+// of a rebuild that a crash interrupted, or of a swap already done.
+func (ix *Index) removeStale() {
+	live := ix.liveName()
+	entries, _ := os.ReadDir(filepath.Join(ix.dir, indexesDir))
+	for _, e := range entries {
+		if e.Name() != live {
+			if err := os.RemoveAll(filepath.Join(ix.dir, indexesDir, e.Name())); err == nil {
+				ix.log.Info("removed stale index", "index", e.Name())
+			}
+		}
+	}
+}
+
+func (ix *Index) liveName() string {
+	b, _ := os.ReadFile(filepath.Join(ix.dir, currentFile))
+	return strings.TrimSpace(string(b))
+}
+
+// recover re-applies writes that reached the store but maybe not bleve.
+func (ix *Index) recover() error {
+	ids, err := ix.store.pending()
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	b := ix.live.NewBatch()
+	for _, id := range ids {
+		d, err := ix.store.get(id)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			b.Delete(id)
+		} else if err := b.Index(id, bleveDoc(d)); err != nil {
+			return err
+		}
+	}
+	if err := ix.live.Batch(b); err != nil {
+		return fmt.Errorf("repair index: %w", err)
+	}
+	ix.log.Info("repaired writes interrupted by a crash", "documents", len(ids))
+	return ix.store.settle(ids)
+}
+
+// fill indexes every stored document into idx, one page at a time. With
+// lock set it holds the write lock per page so concurrent writes (which go
+// to idx too, as the side index) are never overtaken by stale copies.
+func (ix *Index) fill(ctx context.Context, idx bleve.Index, lock sync.Locker) (int, error) {
+	n, after := 0, ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		if lock != nil {
+			lock.Lock()
+		}
+		docs, err := ix.store.page(after, batchSize)
+		if err == nil && len(docs) > 0 {
+			b := idx.NewBatch()
+			for _, d := range docs {
+				if err = b.Index(d.ID, bleveDoc(d)); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				err = idx.Batch(b)
+			}
+		}
+		if lock != nil {
+			lock.Unlock()
+		}
+		if err != nil {
+			return n, err
+		}
+		if len(docs) == 0 {
+			return n, nil
+		}
+		n += len(docs)
+		after = docs[len(docs)-1].ID
+	}
+}
+
+// Close closes the index and the store.
+func (ix *Index) Close() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var errs []error
+	if ix.side != nil {
+		errs = append(errs, ix.side.Close())
+	}
+	if ix.live != nil {
+		errs = append(errs, ix.live.Close())
+	}
+	errs = append(errs, ix.store.close())
+	return errors.Join(errs...)
+}
+
+// Generation changes whenever the searchable content changes.
+func (ix *Index) Generation() uint64 { return ix.gen.Load() }
+
+// OnChange registers fn to be called after every durable write. It must be
+// called before the index is shared, and fn must not block for long.
+func (ix *Index) OnChange(fn func(ChangeEvent)) { ix.onChange = append(ix.onChange, fn) }

@@ -1,0 +1,154 @@
+package index
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// Analyzer names registered in the mapping. Prose fields get English
+// stemming and stop words; names are matched word by word but unstemmed,
+// so author:bush finds "George W. Bush" and not "bushes".
+const (
+	proseAnalyzer = "policy_en"
+	nameAnalyzer  = "policy_names"
+	lowerKeyword  = "policy_keyword_lower"
+)
+
+// facetFields are keyword fields: exact values for facets and display.
+// Each also gets a lowercased twin (suffix _l) for case-insensitive
+// filters and, where people type names, a tokenized twin (suffix _t).
+var facetFields = []string{"source", "source_type", "author", "country", "language", "tags"}
+
+var tokenizedFields = map[string]bool{"source": true, "author": true, "country": true, "tags": true}
+
+// newMapping builds the one index mapping used by the service, rebuilds and
+// the evaluation tool alike, so that measured quality is served quality.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	m := mapping.NewIndexMapping()
+	if err := m.AddCustomAnalyzer(proseAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []any{en.PossessiveName, lowercase.Name, en.StopName, porter.Name},
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(nameAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []any{lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(lowerKeyword, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []any{lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	m.DefaultAnalyzer = proseAnalyzer
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+
+	doc := mapping.NewDocumentStaticMapping()
+	prose := func() *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = proseAnalyzer
+		f.Store = true
+		f.IncludeTermVectors = true
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	doc.AddFieldMappingsAt("title", prose())
+	doc.AddFieldMappingsAt("text", prose())
+
+	for _, name := range facetFields {
+		exact := mapping.NewKeywordFieldMapping()
+		exact.Analyzer = keyword.Name
+		exact.Store = true
+		exact.IncludeInAll = false
+		lower := mapping.NewKeywordFieldMapping()
+		lower.Name = name + "_l"
+		lower.Analyzer = lowerKeyword
+		lower.Store, lower.DocValues, lower.IncludeTermVectors, lower.IncludeInAll = false, false, false, false
+		fields := []*mapping.FieldMapping{exact, lower}
+		if tokenizedFields[name] {
+			tok := mapping.NewTextFieldMapping()
+			tok.Name = name + "_t"
+			tok.Analyzer = nameAnalyzer
+			tok.Store, tok.DocValues, tok.IncludeInAll = false, false, false
+			fields = append(fields, tok)
+		}
+		doc.AddFieldMappingsAt(name, fields...)
+	}
+
+	year := mapping.NewKeywordFieldMapping()
+	year.IncludeInAll = false
+	doc.AddFieldMappingsAt("year", year)
+
+	when := mapping.NewDateTimeFieldMapping()
+	when.IncludeInAll = false
+	doc.AddFieldMappingsAt("published_at", when)
+
+	for _, name := range []string{"url", "published"} {
+		f := mapping.NewKeywordFieldMapping()
+		f.Index, f.DocValues, f.IncludeInAll = false, false, false
+		f.Store = true
+		doc.AddFieldMappingsAt(name, f)
+	}
+	m.DefaultMapping = doc
+	return m, m.Validate()
+}
+
+// mappingVersion fingerprints the mapping; an index built with another
+// mapping is rebuilt from the document store at start-up.
+func mappingVersion(m *mapping.IndexMappingImpl) string {
+	b, _ := json.Marshal(m)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// bleveDoc is what bleve indexes for a Document: only search fields; the
+// document itself lives in the store.
+func bleveDoc(d *Document) map[string]any {
+	m := map[string]any{
+		"title": d.Title,
+		"text":  d.Text,
+	}
+	set := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	set("url", d.URL)
+	set("source", d.Source)
+	set("source_type", d.SourceType)
+	set("country", d.Country)
+	set("language", d.Language)
+	if len(d.Authors) > 0 {
+		m["author"] = d.Authors
+	}
+	if len(d.Tags) > 0 {
+		m["tags"] = d.Tags
+	}
+	if !d.Published.IsZero() {
+		m["published"] = d.Published.String()
+		m["published_at"] = d.Published.Time.Format(time.RFC3339)
+		m["year"] = strconv.Itoa(d.Published.Time.Year())
+	}
+	return m
+}

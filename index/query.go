@@ -1,0 +1,263 @@
+package index
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"policysearch/index/querylang"
+)
+
+// QueryFields are the names users may put before a colon in a query.
+var QueryFields = []string{"title", "text", "source", "author", "tag", "country", "language", "source_type", "year"}
+
+// titleBoost weights a match in the title above one in the body: a brief
+// titled "Sovereign AI" is more about it than one that mentions it once.
+const titleBoost = 2.0
+
+// compiler turns the query language AST into a bleve query. Terms are run
+// through the field's own analyzer, so prefix and fuzzy terms compare
+// against the stemmed forms that are actually in the index.
+type compiler struct {
+	ix *Index
+}
+
+func (c compiler) compile(e querylang.Expr) (query.Query, error) {
+	switch e := e.(type) {
+	case nil:
+		return bleve.NewMatchAllQuery(), nil
+	case *querylang.Term:
+		return c.term(e)
+	case *querylang.Seq:
+		b := bleve.NewBooleanQuery()
+		for _, cl := range e.Clauses {
+			q, err := c.compile(cl.Expr)
+			if err != nil {
+				return nil, err
+			}
+			switch cl.Occur {
+			case querylang.Must:
+				b.AddMust(q)
+			case querylang.MustNot:
+				b.AddMustNot(q)
+			default:
+				b.AddShould(q)
+			}
+		}
+		if b.Must == nil && b.Should == nil {
+			b.AddMust(bleve.NewMatchAllQuery()) // "-x" alone means everything but x
+		}
+		return b, nil
+	case *querylang.And:
+		b := bleve.NewBooleanQuery()
+		for _, sub := range e.Exprs {
+			if n, ok := sub.(*querylang.Not); ok {
+				q, err := c.compile(n.Expr)
+				if err != nil {
+					return nil, err
+				}
+				b.AddMustNot(q)
+				continue
+			}
+			q, err := c.compile(sub)
+			if err != nil {
+				return nil, err
+			}
+			b.AddMust(q)
+		}
+		if b.Must == nil {
+			b.AddMust(bleve.NewMatchAllQuery())
+		}
+		return b, nil
+	case *querylang.Or:
+		qs := make([]query.Query, 0, len(e.Exprs))
+		for _, sub := range e.Exprs {
+			q, err := c.compile(sub)
+			if err != nil {
+				return nil, err
+			}
+			qs = append(qs, q)
+		}
+		return bleve.NewDisjunctionQuery(qs...), nil
+	case *querylang.Not:
+		q, err := c.compile(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		b := bleve.NewBooleanQuery()
+		b.AddMust(bleve.NewMatchAllQuery())
+		b.AddMustNot(q)
+		return b, nil
+	}
+	return nil, fmt.Errorf("unknown query node %T", e)
+}
+
+// term compiles one leaf against the fields it names: the title and text
+// by default, or the indexed twin of a metadata field.
+func (c compiler) term(t *querylang.Term) (query.Query, error) {
+	var q query.Query
+	switch t.Field {
+	case "", "title", "text":
+		fields := []string{"title", "text"}
+		if t.Field != "" {
+			fields = []string{t.Field}
+		}
+		var qs []query.Query
+		for _, f := range fields {
+			fq := c.prose(t, f)
+			if fq == nil {
+				continue
+			}
+			if f == "title" && t.Field == "" {
+				setBoost(fq, titleBoost)
+			}
+			qs = append(qs, fq)
+		}
+		switch len(qs) {
+		case 0:
+			q = matchNone()
+		case 1:
+			q = qs[0]
+		default:
+			q = bleve.NewDisjunctionQuery(qs...)
+		}
+	case "source", "author", "country", "tag":
+		f := t.Field
+		if f == "tag" {
+			f = "tags"
+		}
+		q = c.prose(t, f+"_t")
+		if q == nil {
+			q = matchNone()
+		}
+	default: // exact-value fields: language, source_type, year
+		f := t.Field
+		if f != "year" {
+			f += "_l"
+		}
+		v := strings.ToLower(t.Value)
+		if t.Kind == querylang.Prefix {
+			q = bleve.NewPrefixQuery(v)
+			q.(*query.PrefixQuery).SetField(f)
+		} else {
+			tq := bleve.NewTermQuery(v)
+			tq.SetField(f)
+			q = tq
+		}
+	}
+	if t.Boost > 0 {
+		setBoost(q, t.Boost*boostOf(q))
+	}
+	return q, nil
+}
+
+// prose compiles a term against one analysed field, or nil when analysis
+// leaves nothing to search (a stop word alone, punctuation). The analyzer
+// is named explicitly: bleve cannot find it by path for the renamed twins.
+func (c compiler) prose(t *querylang.Term, field string) query.Query {
+	analyzer := proseAnalyzer
+	if strings.HasSuffix(field, "_t") {
+		analyzer = nameAnalyzer
+	}
+	switch t.Kind {
+	case querylang.Phrase:
+		exact := bleve.NewMatchPhraseQuery(t.Value)
+		exact.SetField(field)
+		exact.Analyzer = analyzer
+		if t.Slop == 0 {
+			return exact
+		}
+		// bleve has no sloppy phrase: require every word, and rank
+		// documents with the exact phrase first.
+		all := bleve.NewMatchQuery(t.Value)
+		all.SetField(field)
+		all.Analyzer = analyzer
+		all.SetOperator(query.MatchQueryOperatorAnd)
+		b := bleve.NewBooleanQuery()
+		b.AddMust(all)
+		b.AddShould(exact)
+		return b
+	case querylang.Prefix:
+		return c.prefix(field, analyzer, t.Value)
+	case querylang.Fuzzy:
+		q := bleve.NewFuzzyQuery(c.analyzeFirst(analyzer, t.Value))
+		q.SetField(field)
+		q.SetFuzziness(max(1, t.Fuzziness))
+		return q
+	}
+	q := bleve.NewMatchQuery(t.Value)
+	q.SetField(field)
+	q.Analyzer = analyzer
+	return q
+}
+
+// maxPrefixTerms bounds how many indexed terms one prefix expands to.
+const maxPrefixTerms = 2048
+
+// prefix matches words that start with p in a stemmed field. The index
+// holds stems ("regulation" is stored as "regul"), so a plain prefix query
+// for "regulat" would miss it; we also accept stems that p itself starts
+// with, if the stemmer could have cut them from a word starting with p.
+func (c compiler) prefix(field, analyzer, p string) query.Query {
+	p = strings.ToLower(p)
+	if analyzer != proseAnalyzer || len(p) < 4 {
+		q := bleve.NewPrefixQuery(p)
+		q.SetField(field)
+		return q
+	}
+	stem := c.analyzeFirst(analyzer, p)
+	root := stem
+	if len(p)-3 < len(root) {
+		root = p[:max(len(p)-3, 3)]
+	}
+	dict, err := c.ix.alias.FieldDictPrefix(field, []byte(root))
+	if err != nil {
+		q := bleve.NewPrefixQuery(stem)
+		q.SetField(field)
+		return q
+	}
+	defer dict.Close()
+	var qs []query.Query
+	for e, err := dict.Next(); err == nil && e != nil && len(qs) < maxPrefixTerms; e, err = dict.Next() {
+		term := e.Term
+		if strings.HasPrefix(term, p) || strings.HasPrefix(term, stem) || (strings.HasPrefix(p, term) && len(term) >= len(p)-3) {
+			tq := bleve.NewTermQuery(term)
+			tq.SetField(field)
+			qs = append(qs, tq)
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// analyzeFirst returns the first token the analyzer makes of s.
+func (c compiler) analyzeFirst(analyzer, s string) string {
+	a := c.ix.mapping.AnalyzerNamed(analyzer)
+	if a == nil {
+		return strings.ToLower(s)
+	}
+	toks := a.Analyze([]byte(s))
+	if len(toks) == 0 { // a stop word ("the*") still prefixes real words
+		return strings.ToLower(s)
+	}
+	return string(toks[0].Term)
+}
+
+func matchNone() query.Query { return bleve.NewMatchNoneQuery() }
+
+func setBoost(q query.Query, b float64) {
+	if bq, ok := q.(query.BoostableQuery); ok {
+		bq.SetBoost(b)
+	}
+}
+
+func boostOf(q query.Query) float64 {
+	if bq, ok := q.(query.BoostableQuery); ok && bq.Boost() > 0 {
+		return bq.Boost()
+	}
+	return 1
+}

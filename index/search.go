@@ -1,0 +1,285 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"policysearch/index/querylang"
+)
+
+// Limits on a search request. MaxWindow stops deep paging, which costs
+// memory proportional to page*size in every engine.
+const (
+	MaxSize      = 100
+	MaxWindow    = 10000
+	MaxFacetSize = 100
+	DefaultSize  = 10
+)
+
+// Sort orders.
+const (
+	SortRelevance = "relevance"
+	SortNewest    = "newest"
+	SortOldest    = "oldest"
+)
+
+// FacetNames are the facets every search computes, over the whole
+// filtered result set.
+var FacetNames = []string{"source", "source_type", "country", "year", "tags"}
+
+// Filters narrow a search. Values within a field are OR-ed, fields AND-ed;
+// matching ignores case.
+type Filters struct {
+	Source     []string `json:"source,omitempty"`
+	SourceType []string `json:"source_type,omitempty"`
+	Author     []string `json:"author,omitempty"`
+	Country    []string `json:"country,omitempty"`
+	Tag        []string `json:"tag,omitempty"`
+	Language   []string `json:"language,omitempty"`
+	From       Date     `json:"from,omitzero"`
+	To         Date     `json:"to,omitzero"`
+}
+
+// Query is a search request in domain terms.
+type Query struct {
+	Text      string
+	Strict    bool // a query that does not parse is an error, not plain words
+	Filters   Filters
+	Sort      string
+	Page      int // 1-based
+	Size      int
+	FacetSize int
+}
+
+// Results is one page of hits plus the facets of the whole result set.
+type Results struct {
+	Query  string                  `json:"query"`
+	Total  uint64                  `json:"total"`
+	Page   int                     `json:"page"`
+	Size   int                     `json:"size"`
+	Sort   string                  `json:"sort"`
+	TookMS float64                 `json:"took_ms"`
+	Notice string                  `json:"notice,omitempty"`
+	Hits   []Hit                   `json:"hits"`
+	Facets map[string][]FacetValue `json:"facets"`
+}
+
+// Hit is one matching document as a result list shows it.
+type Hit struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	TitleHTML  string   `json:"title_html"` // escaped, with <mark> around matches
+	URL        string   `json:"url,omitempty"`
+	Source     string   `json:"source,omitempty"`
+	SourceType string   `json:"source_type,omitempty"`
+	Author     []string `json:"author"`
+	Published  string   `json:"published,omitempty"`
+	Country    string   `json:"country,omitempty"`
+	Language   string   `json:"language,omitempty"`
+	Tags       []string `json:"tags,omitempty"`
+	Score      float64  `json:"score"`
+	Snippets   []string `json:"snippets"` // escaped HTML with <mark>
+}
+
+// FacetValue is one value of a facet and how many results have it.
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Validate fills defaults and checks ranges, naming the bad field.
+func (q *Query) Validate() error {
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	if q.Size == 0 {
+		q.Size = DefaultSize
+	}
+	if q.FacetSize == 0 {
+		q.FacetSize = 10
+	}
+	if q.Sort == "" {
+		q.Sort = SortRelevance
+	}
+	switch {
+	case q.Page < 1:
+		return InvalidField("page", "must be 1 or more")
+	case q.Size < 1 || q.Size > MaxSize:
+		return InvalidField("size", "must be between 1 and %d", MaxSize)
+	case q.Page*q.Size > MaxWindow:
+		return InvalidField("page", "page × size must not exceed %d; narrow the search with filters instead", MaxWindow)
+	case q.FacetSize < 1 || q.FacetSize > MaxFacetSize:
+		return InvalidField("facet_size", "must be between 1 and %d", MaxFacetSize)
+	case !slices.Contains([]string{SortRelevance, SortNewest, SortOldest}, q.Sort):
+		return InvalidField("sort", "must be one of relevance, newest, oldest")
+	case !q.Filters.From.IsZero() && !q.Filters.To.IsZero() && q.Filters.To.End().Before(q.Filters.From.Time):
+		return InvalidField("to", "is before from")
+	}
+	for _, st := range q.Filters.SourceType {
+		if !slices.Contains(SourceTypes, strings.ToLower(st)) {
+			return InvalidField("source_type", "%q is not one of %s", truncate(st, 40), strings.Join(SourceTypes, ", "))
+		}
+	}
+	return nil
+}
+
+// Parse turns the query text into the query to run. Text that does not
+// parse is searched as plain words and the notice says why, because people
+// paste paragraphs; in strict mode it is an Invalid error with a position.
+func (ix *Index) Parse(text string, strict bool) (query.Query, string, error) {
+	expr, err := querylang.Parse(text, QueryFields)
+	notice := ""
+	if err != nil {
+		var se *querylang.SyntaxError
+		if !errors.As(err, &se) {
+			return nil, "", err
+		}
+		if strict {
+			return nil, "", &Error{Kind: Invalid, Code: "invalid_query", Field: "q", Pos: se.Pos,
+				Message: fmt.Sprintf("the query does not parse at position %d: %s", se.Pos, se.Msg)}
+		}
+		expr = querylang.Words(text)
+		notice = fmt.Sprintf("Searched as plain words: the query does not parse at position %d (%s).", se.Pos, se.Msg)
+	}
+	q, err := compiler{ix}.compile(expr)
+	return q, notice, err
+}
+
+// Search runs q against the live index.
+func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
+	start := time.Now()
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	uq, notice, err := ix.Parse(q.Text, q.Strict)
+	if err != nil {
+		return nil, err
+	}
+	top := bleve.NewBooleanQuery()
+	top.AddMust(uq)
+	if f := filterQuery(q.Filters); f != nil {
+		top.AddFilter(f)
+	}
+	req := bleve.NewSearchRequestOptions(top, q.Size, (q.Page-1)*q.Size, false)
+	req.Fields = []string{"title", "text", "url", "source", "source_type", "author", "published", "country", "language", "tags"}
+	req.IncludeLocations = true
+	switch q.Sort {
+	case SortNewest, SortOldest:
+		req.SortByCustom(search.SortOrder{
+			&search.SortField{Field: "published_at", Type: search.SortFieldAsDate, Desc: q.Sort == SortNewest, Missing: search.SortFieldMissingLast},
+			&search.SortScore{Desc: true},
+			&search.SortDocID{},
+		})
+	default:
+		req.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}})
+	}
+	for _, name := range FacetNames {
+		req.AddFacet(name, bleve.NewFacetRequest(name, q.FacetSize))
+	}
+	res, err := ix.alias.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: err}
+		}
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := &Results{Query: q.Text, Total: res.Total, Page: q.Page, Size: q.Size, Sort: q.Sort, Notice: notice,
+		Hits: make([]Hit, 0, len(res.Hits)), Facets: map[string][]FacetValue{}}
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, toHit(h))
+	}
+	for _, name := range FacetNames {
+		vals := []FacetValue{}
+		if fr := res.Facets[name]; fr != nil && fr.Terms != nil {
+			for _, t := range fr.Terms.Terms() {
+				vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
+			}
+		}
+		out.Facets[name] = vals
+	}
+	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, nil
+}
+
+// filterQuery ANDs the filter fields and ORs the values within each.
+func filterQuery(f Filters) query.Query {
+	var parts []query.Query
+	add := func(field string, vals []string) {
+		var qs []query.Query
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			t := bleve.NewTermQuery(strings.ToLower(v))
+			t.SetField(field + "_l")
+			qs = append(qs, t)
+		}
+		if len(qs) > 0 {
+			parts = append(parts, bleve.NewDisjunctionQuery(qs...))
+		}
+	}
+	add("source", f.Source)
+	add("source_type", f.SourceType)
+	add("author", f.Author)
+	add("country", f.Country)
+	add("tags", f.Tag)
+	add("language", f.Language)
+	if !f.From.IsZero() || !f.To.IsZero() {
+		var from, to time.Time
+		if !f.From.IsZero() {
+			from = f.From.Time
+		}
+		if !f.To.IsZero() {
+			to = f.To.End()
+		}
+		incl := true
+		r := bleve.NewDateRangeInclusiveQuery(from, to, &incl, &incl)
+		r.SetField("published_at")
+		parts = append(parts, r)
+	}
+	switch len(parts) {
+	case 0:
+		return nil
+	case 1:
+		return parts[0]
+	}
+	return bleve.NewConjunctionQuery(parts...)
+}
+
+func toHit(h *search.DocumentMatch) Hit {
+	str := func(k string) string { s, _ := h.Fields[k].(string); return s }
+	hit := Hit{
+		ID: h.ID, Title: str("title"), URL: str("url"), Source: str("source"), SourceType: str("source_type"),
+		Published: str("published"), Country: str("country"), Language: str("language"), Score: h.Score,
+		Author: strs(h.Fields["author"]), Tags: strs(h.Fields["tags"]),
+	}
+	hit.TitleHTML = markAll(hit.Title, spans(h.Locations["title"]))
+	hit.Snippets = snippets(str("text"), spans(h.Locations["text"]), 3)
+	return hit
+}
+
+// strs reads a stored field that bleve returns as a string for one value
+// and a list for several.
+func strs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return []string{}
+}

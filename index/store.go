@@ -1,0 +1,210 @@
+package index
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketDocs    = []byte("docs")
+	bucketPending = []byte("pending") // ids written to the store but maybe not yet to bleve
+	bucketMeta    = []byte("meta")
+	keyLastUpdate = []byte("last_update")
+)
+
+// store keeps the original documents, durably, so that an index can be
+// rebuilt from them and a crash between the store and bleve is repaired.
+type store struct {
+	db *bolt.DB
+}
+
+// errLocked is returned when another process holds the data directory.
+var errLocked = errors.New("data directory is in use by another policysearch process")
+
+func openStore(path string) (*store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, &Error{Kind: Unavailable, Code: "data_locked", Message: errLocked.Error() + " (stop the server, or add documents through its API)", Err: err}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open document store %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketDocs, bucketPending, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &store{db: db}, nil
+}
+
+func (s *store) close() error { return s.db.Close() }
+
+// hashes returns the stored content hash of each id that exists.
+func (s *store) hashes(ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDocs)
+		for _, id := range ids {
+			v := b.Get([]byte(id))
+			if v == nil {
+				continue
+			}
+			var h struct {
+				Hash string `json:"content_hash"`
+			}
+			if err := json.Unmarshal(v, &h); err != nil {
+				return fmt.Errorf("stored document %s: %w", id, err)
+			}
+			out[id] = h.Hash
+		}
+		return nil
+	})
+	return out, err
+}
+
+// put stores docs and marks them pending in one fsynced transaction.
+func (s *store) put(docs []*Document, now time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, p := tx.Bucket(bucketDocs), tx.Bucket(bucketPending)
+		for _, d := range docs {
+			v, err := json.Marshal(d)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(d.ID), v); err != nil {
+				return err
+			}
+			if err := p.Put([]byte(d.ID), nil); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyLastUpdate, []byte(now.UTC().Format(time.RFC3339Nano)))
+	})
+}
+
+// remove deletes ids and marks them pending; it reports which existed.
+func (s *store) remove(ids []string, now time.Time) (existed []string, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b, p := tx.Bucket(bucketDocs), tx.Bucket(bucketPending)
+		for _, id := range ids {
+			if b.Get([]byte(id)) == nil {
+				continue
+			}
+			existed = append(existed, id)
+			if err := b.Delete([]byte(id)); err != nil {
+				return err
+			}
+			if err := p.Put([]byte(id), nil); err != nil {
+				return err
+			}
+		}
+		if len(existed) == 0 {
+			return nil
+		}
+		return tx.Bucket(bucketMeta).Put(keyLastUpdate, []byte(now.UTC().Format(time.RFC3339Nano)))
+	})
+	return existed, err
+}
+
+// settle clears pending marks once bleve has the change durably.
+func (s *store) settle(ids []string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		p := tx.Bucket(bucketPending)
+		for _, id := range ids {
+			if err := p.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// pending lists ids whose bleve state may lag the store after a crash.
+func (s *store) pending() ([]string, error) {
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		})
+	})
+	return ids, err
+}
+
+func (s *store) get(id string) (*Document, error) {
+	var d *Document
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDocs).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		d = new(Document)
+		return json.Unmarshal(v, d)
+	})
+	return d, err
+}
+
+// page returns up to n documents with ids after `after`, in id order; the
+// rebuild walks the store with it so no transaction stays open for long.
+func (s *store) page(after string, n int) ([]*Document, error) {
+	var docs []*Document
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDocs).Cursor()
+		var k, v []byte
+		if after == "" {
+			k, v = c.First()
+		} else {
+			k, v = c.Seek([]byte(after))
+			if k != nil && string(k) == after {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(docs) < n; k, v = c.Next() {
+			d := new(Document)
+			if err := json.Unmarshal(v, d); err != nil {
+				return fmt.Errorf("stored document %s: %w", k, err)
+			}
+			docs = append(docs, d)
+		}
+		return nil
+	})
+	return docs, err
+}
+
+func (s *store) count() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketDocs).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+func (s *store) lastUpdate() time.Time {
+	var t time.Time
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		t, _ = time.Parse(time.RFC3339Nano, string(tx.Bucket(bucketMeta).Get(keyLastUpdate)))
+		return nil
+	})
+	return t
+}
+
+func (s *store) size() int64 {
+	var n int64
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Size()
+		return nil
+	})
+	return n
+}

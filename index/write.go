@@ -1,0 +1,242 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// Status says what a Put did to one document.
+type Status string
+
+const (
+	Added     Status = "added"
+	Updated   Status = "updated"
+	Unchanged Status = "unchanged"
+)
+
+// PutResult is the outcome for one document of a Put.
+type PutResult struct {
+	ID     string `json:"id"`
+	Status Status `json:"status"`
+}
+
+// Put validates and stores docs, then indexes the ones whose content hash
+// changed. When it returns without error every document is durable in both
+// the store and the index. Invalid input fails the whole call before
+// anything is written; the error names the document's position.
+func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) {
+	prepared := make([]*Document, len(docs))
+	for i := range docs {
+		d := docs[i]
+		if err := d.Normalize(); err != nil {
+			if len(docs) > 1 {
+				if e, ok := err.(*Error); ok {
+					c := *e
+					c.Message = fmt.Sprintf("document %d: %s", i+1, e.Message)
+					err = &c
+				}
+			}
+			return nil, err
+		}
+		d.IndexedAt = time.Time{}
+		d.ComputeHash()
+		prepared[i] = &d
+	}
+	results := make([]PutResult, 0, len(docs))
+	for start := 0; start < len(prepared); start += batchSize {
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		end := min(start+batchSize, len(prepared))
+		r, err := ix.putBatch(prepared[start:end])
+		results = append(results, r...)
+		if err != nil {
+			return results, err
+		}
+	}
+	return results, nil
+}
+
+func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	old, err := ix.store.hashes(ids)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]PutResult, len(docs))
+	latest := map[string]*Document{} // a batch naming one id twice keeps the last
+	var order []string
+	now := time.Now().UTC()
+	for i, d := range docs {
+		switch h, ok := old[d.ID]; {
+		case !ok:
+			results[i] = PutResult{d.ID, Added}
+		case h == d.Hash:
+			results[i] = PutResult{d.ID, Unchanged}
+			continue
+		default:
+			results[i] = PutResult{d.ID, Updated}
+		}
+		if latest[d.ID] == nil {
+			order = append(order, d.ID)
+		}
+		d.IndexedAt = now
+		latest[d.ID] = d
+		old[d.ID] = d.Hash
+	}
+	if len(order) == 0 {
+		return results, nil
+	}
+	changed := make([]*Document, len(order))
+	for i, id := range order {
+		changed[i] = latest[id]
+	}
+	if err := ix.store.put(changed, now); err != nil {
+		return nil, fmt.Errorf("store documents: %w", err)
+	}
+	if err := ix.apply(func(b *bleve.Batch) error {
+		for _, d := range changed {
+			if err := b.Index(d.ID, bleveDoc(d)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := ix.store.settle(order); err != nil {
+		ix.log.Warn("clear pending marks", "err", err) // harmless: recovery re-applies
+	}
+	ix.changed(ChangeEvent{Put: changed})
+	return results, nil
+}
+
+// apply writes one batch to the live index and, during a rebuild, to the
+// side index too. Caller holds ix.mu.
+func (ix *Index) apply(fill func(*bleve.Batch) error) error {
+	for _, idx := range []bleve.Index{ix.live, ix.side} {
+		if idx == nil {
+			continue
+		}
+		b := idx.NewBatch()
+		if err := fill(b); err != nil {
+			return err
+		}
+		if err := idx.Batch(b); err != nil {
+			return fmt.Errorf("index batch: %w", err)
+		}
+	}
+	return nil
+}
+
+func (ix *Index) changed(ev ChangeEvent) {
+	ix.gen.Add(1)
+	for _, fn := range ix.onChange {
+		fn(ev)
+	}
+}
+
+// Delete removes a document; NotFound if it does not exist.
+func (ix *Index) Delete(ctx context.Context, id string) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	existed, err := ix.store.remove([]string{id}, time.Now())
+	if err != nil {
+		return err
+	}
+	if len(existed) == 0 {
+		return &Error{Kind: NotFound, Code: "not_found", Message: fmt.Sprintf("no document with id %q", truncate(id, 80))}
+	}
+	if err := ix.apply(func(b *bleve.Batch) error { b.Delete(id); return nil }); err != nil {
+		return err
+	}
+	if err := ix.store.settle(existed); err != nil {
+		ix.log.Warn("clear pending marks", "err", err)
+	}
+	ix.changed(ChangeEvent{Deleted: existed})
+	return nil
+}
+
+// Get returns the stored document; NotFound if it does not exist.
+func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
+	d, err := ix.store.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, &Error{Kind: NotFound, Code: "not_found", Message: fmt.Sprintf("no document with id %q", truncate(id, 80))}
+	}
+	return d, nil
+}
+
+// Walk calls fn for every stored document in id order, a page at a time.
+func (ix *Index) Walk(ctx context.Context, fn func(*Document) error) error {
+	after := ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		docs, err := ix.store.page(after, batchSize)
+		if err != nil || len(docs) == 0 {
+			return err
+		}
+		for _, d := range docs {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		after = docs[len(docs)-1].ID
+	}
+}
+
+// Rebuild builds a fresh index from the stored documents beside the live
+// one while searches and writes go on, then swaps it in atomically.
+func (ix *Index) Rebuild(ctx context.Context) (int, error) {
+	ix.mu.Lock()
+	if ix.side != nil {
+		ix.mu.Unlock()
+		return 0, &Error{Kind: Conflict, Code: "rebuild_running", Message: "a rebuild is already running"}
+	}
+	side, name, err := ix.newBleve()
+	if err != nil {
+		ix.mu.Unlock()
+		return 0, err
+	}
+	ix.side = side
+	ix.mu.Unlock()
+
+	n, err := ix.fill(ctx, side, &ix.mu)
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.side = nil
+	if err == nil {
+		err = ix.setCurrent(name)
+	}
+	if err != nil {
+		side.Close()
+		os.RemoveAll(filepath.Join(ix.dir, indexesDir, name))
+		return n, fmt.Errorf("rebuild: %w", err)
+	}
+	old := ix.live
+	ix.alias.Swap([]bleve.Index{side}, []bleve.Index{old})
+	ix.live = side
+	ix.gen.Add(1)
+	// Searches that already hold the old index finish on it: bleve keeps
+	// its snapshot alive until they release it.
+	if err := old.Close(); err != nil {
+		ix.log.Warn("close old index", "err", err)
+	}
+	ix.removeStale()
+	return n, nil
+}
