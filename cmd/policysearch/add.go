@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/pflag"
+
+	"policysearch/index"
+	"policysearch/ingest"
+)
+
+func addCmd() command {
+	return command{
+		name:  "add",
+		usage: "PATH... | -",
+		summary: "Add or update documents from files and folders (recursively), or NDJSON on stdin with '-'.\n" +
+			"Formats: .txt, .md (YAML front matter), .html, .json, .jsonl/.ndjson. Unchanged documents are skipped.",
+		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		do:    add,
+	}
+}
+
+// addSummary counts what an add did, for the closing line.
+type addSummary struct {
+	added, updated, unchanged, failed int
+}
+
+func add(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: add needs at least one path, or - for NDJSON on stdin", errUsage)
+	}
+	log := cfg.logger(io.stderr)
+	ix, err := index.Open(ctx, cfg.Data, log.With("component", "index"))
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+
+	start := time.Now()
+	var sum addSummary
+	bar := newProgress(io.stderr)
+	var batch []index.Document
+	var where []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := ix.Put(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			switch r.Status {
+			case index.Added:
+				sum.added++
+			case index.Updated:
+				sum.updated++
+			default:
+				sum.unchanged++
+			}
+		}
+		if bar != nil {
+			_ = bar.Add(len(batch))
+		}
+		batch, where = batch[:0], where[:0]
+		return nil
+	}
+	collect := func(path string, rec ingest.Record) error {
+		if rec.Err != nil {
+			sum.failed++
+			loc := path
+			if rec.Line > 0 {
+				loc = fmt.Sprintf("%s:%d", path, rec.Line)
+			}
+			if bar != nil {
+				_ = bar.Clear()
+			}
+			fmt.Fprintf(io.stderr, "failed: %s: %v\n", loc, rec.Err)
+			return nil
+		}
+		rec.Doc.EnsureID()
+		batch = append(batch, rec.Doc)
+		where = append(where, path)
+		if len(batch) >= 512 {
+			return flush()
+		}
+		return nil
+	}
+	for _, p := range args {
+		if p == "-" {
+			err = ingest.JSONLines(ctx, "", io.stdin, ingest.DefaultMaxLine, func(r ingest.Record) error { return collect("stdin", r) })
+		} else {
+			err = ingest.Walk(ctx, []string{p}, collect)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(io.stderr)
+	}
+	fmt.Fprintf(io.stdout, "added %d, updated %d, unchanged %d, failed %d in %s\n",
+		sum.added, sum.updated, sum.unchanged, sum.failed, time.Since(start).Round(time.Millisecond))
+	if sum.failed > 0 {
+		return fmt.Errorf("%d document(s) could not be added; see the reasons above", sum.failed)
+	}
+	return nil
+}
+
+// newProgress shows a live count on a terminal and nothing elsewhere, so
+// logs and pipes stay clean.
+func newProgress(w io.Writer) *progressbar.ProgressBar {
+	if !isTerminal(w) {
+		return nil
+	}
+	return progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("indexing"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("docs"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+	)
+}

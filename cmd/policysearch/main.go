@@ -1,0 +1,20 @@
+// Command policysearch serves, fills and queries a policysearch index.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "policysearch:", err)
+		stop()
+		os.Exit(exitCode(err))
+	}
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"policysearch/index"
+)
+
+// withIndex opens the index for a one-shot command and closes it after.
+func withIndex(ctx context.Context, cfg *Config, io ioSet, fn func(*index.Index) error) error {
+	ix, err := index.Open(ctx, cfg.Data, cfg.logger(io.stderr).With("component", "index"))
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	return fn(ix)
+}
+
+func printJSON(io ioSet, v any) error {
+	enc := json.NewEncoder(io.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func oneID(args []string, name string) (string, error) {
+	if len(args) != 1 {
+		return "", fmt.Errorf("%w: %s takes exactly one document id", errUsage, name)
+	}
+	return args[0], nil
+}
+
+func getCmd() command {
+	return command{
+		name: "get", usage: "ID", summary: "Print a stored document as JSON.",
+		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+			id, err := oneID(args, "get")
+			if err != nil {
+				return err
+			}
+			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+				d, err := ix.Get(ctx, id)
+				if err != nil {
+					return err
+				}
+				return printJSON(io, d)
+			})
+		},
+	}
+}
+
+func deleteCmd() command {
+	return command{
+		name: "delete", usage: "ID", summary: "Delete a document from the store and the index.",
+		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+			id, err := oneID(args, "delete")
+			if err != nil {
+				return err
+			}
+			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+				if err := ix.Delete(ctx, id); err != nil {
+					return err
+				}
+				fmt.Fprintf(io.stdout, "deleted %s\n", id)
+				return nil
+			})
+		},
+	}
+}
+
+func rebuildCmd() command {
+	return command{
+		name: "rebuild", usage: "", summary: "Rebuild the index from the stored documents, then swap it in.",
+		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+				start := time.Now()
+				n, err := ix.Rebuild(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(io.stdout, "rebuilt %d documents in %s\n", n, time.Since(start).Round(time.Millisecond))
+				return nil
+			})
+		},
+	}
+}
+
+func statsCmd() command {
+	return command{
+		name: "stats", usage: "", summary: "Print document count, index size and last update as JSON.",
+		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+				st, err := ix.Stats(ctx)
+				if err != nil {
+					return err
+				}
+				return printJSON(io, st)
+			})
+		},
+	}
+}
+
+func versionCmd() command {
+	return command{
+		name: "version", usage: "", summary: "Print the version and the commit it was built from.",
+		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+			commit := "unknown"
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				for _, s := range bi.Settings {
+					if s.Key == "vcs.revision" {
+						commit = s.Value
+					}
+				}
+			}
+			fmt.Fprintf(io.stdout, "policysearch %s (commit %s)\n", version, commit)
+			return nil
+		},
+	}
+}

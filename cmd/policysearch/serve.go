@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"policysearch/index"
+	"policysearch/ingest"
+	"policysearch/seeds"
+	"policysearch/server"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func serveCmd() command {
+	return command{
+		name:    "serve",
+		usage:   "[flags]",
+		summary: "Serve the search page and JSON API, indexing the built-in seed documents first.",
+		flags: func(fs *pflag.FlagSet, c *Config) {
+			addrFlag(fs, c)
+			dataFlags(fs, c)
+			fs.BoolVar(&c.Seeds, "seeds", c.Seeds, "index the built-in seed documents at start (env POLICYSEARCH_SEEDS)")
+		},
+		do: serve,
+	}
+}
+
+func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, args)
+	}
+	log := cfg.logger(io.stderr)
+	ix, err := index.Open(ctx, cfg.Data, log.With("component", "index"))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := ix.Close(); err != nil {
+			log.Error("close index", "err", err)
+		}
+	}()
+	if cfg.Seeds {
+		if err := indexSeeds(ctx, ix, log); err != nil {
+			return fmt.Errorf("index seeds: %w", err)
+		}
+	}
+	h, err := server.New(server.Deps{Index: ix, Log: log.With("component", "http"), Version: version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Minute, // bulk NDJSON uploads stream for a while
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- err
+		}
+	})
+	url := "http://" + ln.Addr().String()
+	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", cfg.Data, "version", version)
+	fmt.Fprintf(io.stdout, "policysearch %s listening on %s\n", version, url)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return err
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	wg.Wait()
+	return err
+}
+
+// indexSeeds loads the embedded seed documents. Unchanged seeds cost one
+// hash comparison each, so this is cheap on every start.
+func indexSeeds(ctx context.Context, ix *index.Index, log *slog.Logger) error {
+	var docs []index.Document
+	err := fs.WalkDir(seeds.FS, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !ingest.Supported(name) {
+			return err
+		}
+		f, err := seeds.FS.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return ingest.Load(ctx, "seeds/"+name, f, "", func(r ingest.Record) error {
+			if r.Err != nil {
+				return fmt.Errorf("%s: %w", name, r.Err)
+			}
+			docs = append(docs, r.Doc)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	res, err := ix.Put(ctx, docs)
+	if err != nil {
+		return err
+	}
+	counts := map[index.Status]int{}
+	for _, r := range res {
+		counts[r.Status]++
+	}
+	log.Info("seeds", "added", counts[index.Added], "updated", counts[index.Updated], "unchanged", counts[index.Unchanged])
+	return nil
+}

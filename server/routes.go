@@ -1,0 +1,38 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"policysearch/web"
+)
+
+// routes is the whole HTTP surface of policysearch on one screen.
+func routes(r *gin.Engine, d *Deps) error {
+	r.Use(requestID(), logRequests(d.Log), recoverJSON(d.Log), securityHeaders())
+
+	r.GET("/healthz", handleHealth())
+	r.GET("/readyz", handleReady(d))
+
+	api := r.Group("/api")
+	api.GET("/search", handleSearch(d))
+	api.GET("/stats", handleStats(d))
+	api.GET("/documents/:id", handleGetDocument(d))
+	api.POST("/documents", handlePostDocuments(d))
+	api.PUT("/documents/:id", handlePutDocument(d))
+	api.DELETE("/documents/:id", handleDeleteDocument(d))
+
+	pages, err := web.New(d.Version)
+	if err != nil {
+		return err
+	}
+	r.GET("/", handlePage(d, pages))
+	r.GET("/static/*path", gin.WrapH(pages.Static()))
+
+	r.NoRoute(func(c *gin.Context) {
+		writeError(c, d.Log, errNotFound("no such route: "+c.Request.Method+" "+c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		writeError(c, d.Log, &apiError{status: 405, code: "method_not_allowed", msg: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+	})
+	return nil
+}

@@ -1,0 +1,61 @@
+// Package server speaks HTTP for policysearch: the JSON API, the search
+// page and health endpoints, over gin, translating to and from index calls.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"policysearch/index"
+)
+
+// Deps is everything the HTTP layer needs; cmd wires it.
+type Deps struct {
+	Index   *index.Index
+	Log     *slog.Logger
+	Version string
+	// MaxBodyBytes caps a JSON request body; NDJSON bodies are streamed
+	// and capped per line by MaxLineBytes instead.
+	MaxBodyBytes int64
+	MaxLineBytes int
+	// SearchTimeout bounds one search so a pathological query cannot tie
+	// up the server.
+	SearchTimeout time.Duration
+	// TrustedProxies lists proxy addresses whose X-Forwarded-For is
+	// believed; empty means the peer address is the client.
+	TrustedProxies []string
+}
+
+func (d *Deps) defaults() {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxBodyBytes == 0 {
+		d.MaxBodyBytes = 64 << 20
+	}
+	if d.MaxLineBytes == 0 {
+		d.MaxLineBytes = 16 << 20
+	}
+	if d.SearchTimeout == 0 {
+		d.SearchTimeout = 10 * time.Second
+	}
+}
+
+// New returns the service's HTTP handler.
+func New(deps Deps) (http.Handler, error) {
+	deps.defaults()
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(deps.TrustedProxies); err != nil {
+		return nil, err
+	}
+	if err := routes(r, &deps); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
