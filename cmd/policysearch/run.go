@@ -68,9 +68,8 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, io io
 	if err := cfg.fromEnv(getenv); err != nil {
 		return err
 	}
-	fs := pflag.NewFlagSet(cmd.name, pflag.ContinueOnError)
+	fs := newFlagSet(cmd.name)
 	fs.SetOutput(io.stderr)
-	fs.SortFlags = false
 	if cmd.flags != nil {
 		cmd.flags(fs, &cfg)
 	}
@@ -104,4 +103,10 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	return fs
 }

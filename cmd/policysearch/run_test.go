@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is an io.Writer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServer runs `serve` on a free port and returns its base URL and a
+// stop function that waits for a clean shutdown.
+func startServer(t *testing.T, data string) (string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "text"}, env(nil), &out, &errs)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	var base string
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+			if resp, err := http.Get(base + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited early: %v\n%s", err, errs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if base == "" {
+		t.Fatalf("server did not come up:\n%s", errs.String())
+	}
+	return base, func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not shut down")
+		}
+		t.Log(errs.String())
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
+type searchResult struct {
+	Total int `json:"total"`
+	Hits  []struct {
+		ID       string   `json:"id"`
+		Snippets []string `json:"snippets"`
+	} `json:"hits"`
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	base, stop := startServer(t, data)
+
+	var res searchResult
+	if code := getJSON(t, base+"/api/search?q=sovereign+AI", &res); code != 200 || res.Total != 2 {
+		t.Fatalf("seeds search: %d total=%d", code, res.Total)
+	}
+	for _, h := range res.Hits {
+		if len(h.Snippets) == 0 || !strings.Contains(strings.Join(h.Snippets, " "), "<mark>") {
+			t.Errorf("hit %s has no highlighted snippet: %q", h.ID, h.Snippets)
+		}
+	}
+	resp, err := http.Post(base+"/api/documents", "application/json",
+		strings.NewReader(`{"id":"e2e-1","title":"Chip export controls","text":"Export controls on advanced chips reshape alliances."}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("post: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	stop()
+
+	base, stop = startServer(t, data)
+	defer stop()
+	if code := getJSON(t, base+"/api/search?q=%22export+controls%22", &res); code != 200 || res.Total != 1 || res.Hits[0].ID != "e2e-1" {
+		t.Fatalf("after restart: %d %+v", code, res)
+	}
+	var st struct{ Documents int }
+	getJSON(t, base+"/api/stats", &st)
+	if st.Documents != 3 {
+		t.Errorf("documents after restart = %d, want 3 (seeds not duplicated)", st.Documents)
+	}
+}
+
+func TestCLIAddSearchGetDelete(t *testing.T) {
+	data := t.TempDir()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "brief.md"), []byte("---\ntitle: Tariffs and allies\nsource: Policy Lab\npublished: 2024-05\n---\nTariffs on steel strain relations with allies.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"id":"x"}`), 0o644)
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sub", "more.jsonl"), []byte(`{"id":"j1","text":"allies meet"}`+"\n"+`{"id":"j2","text":"tariffs rise"}`+"\n"), 0o644)
+
+	cli := func(stdin string, args ...string) (string, string, error) {
+		var out, errs bytes.Buffer
+		err := runIO(context.Background(), append(args, "--data", data), env(nil), ioSet{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errs})
+		return out.String(), errs.String(), err
+	}
+	out, errs, err := cli("", "add", dir)
+	if err == nil || !strings.Contains(out, "added 3, updated 0, unchanged 0, failed 1") || !strings.Contains(errs, "bad.json") {
+		t.Fatalf("first add: err=%v out=%q errs=%q", err, out, errs)
+	}
+	out, _, _ = cli("", "add", dir)
+	if !strings.Contains(out, "added 0, updated 0, unchanged 3") {
+		t.Errorf("second add: %q", out)
+	}
+	out, _, err = cli(`{"id":"s1","text":"stdin tariffs"}`+"\n", "add", "-")
+	if err != nil || !strings.Contains(out, "added 1") {
+		t.Errorf("add -: %v %q", err, out)
+	}
+	out, _, err = cli("", "search", "tariffs AND allies", "--json")
+	var res searchResult
+	if err != nil || json.Unmarshal([]byte(out), &res) != nil || res.Total != 1 {
+		t.Fatalf("search --json: %v %q", err, out)
+	}
+	out, _, err = cli("", "search", "tariffs", "--sort", "newest")
+	if err != nil || !strings.Contains(out, "3 result(s)") || !strings.Contains(out, "*Tariffs*") {
+		t.Errorf("search text: %v %q", err, out)
+	}
+	out, _, err = cli("", "get", res.Hits[0].ID)
+	if err != nil || !strings.Contains(out, `"published": "2024-05"`) {
+		t.Errorf("get: %v %q", err, out)
+	}
+	if _, _, err := cli("", "delete", "j1"); err != nil {
+		t.Errorf("delete: %v", err)
+	}
+	if _, _, err := cli("", "get", "j1"); err == nil {
+		t.Error("get after delete succeeded")
+	}
+	out, _, err = cli("", "rebuild")
+	if err != nil || !strings.Contains(out, "rebuilt 3 documents") {
+		t.Errorf("rebuild: %v %q", err, out)
+	}
+	if _, _, err := cli("", "search", "x", "--size", "500"); err == nil {
+		t.Error("search --size 500 succeeded")
+	}
+	if _, _, err := cli("", "frobnicate"); exitCode(err) != 2 {
+		t.Errorf("unknown command exit code = %d, want 2", exitCode(err))
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want Config
+	}{
+		{"defaults", nil, nil, Config{Addr: "127.0.0.1:8080", Data: "./data"}},
+		{"env", map[string]string{"POLICYSEARCH_ADDR": "0.0.0.0:9", "POLICYSEARCH_DATA": "/d"}, nil, Config{Addr: "0.0.0.0:9", Data: "/d"}},
+		{"flags win", map[string]string{"POLICYSEARCH_ADDR": "0.0.0.0:9", "POLICYSEARCH_DATA": "/d"}, []string{"--addr", "127.0.0.1:7", "--data", "/f"}, Config{Addr: "127.0.0.1:7", Data: "/f"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := defaultConfig()
+			if err := cfg.fromEnv(env(c.env)); err != nil {
+				t.Fatal(err)
+			}
+			fs := newFlagSet("serve")
+			serveCmd().flags(fs, &cfg)
+			if err := fs.Parse(c.args); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Addr != c.want.Addr || cfg.Data != c.want.Data {
+				t.Errorf("got addr=%s data=%s, want %s %s", cfg.Addr, cfg.Data, c.want.Addr, c.want.Data)
+			}
+		})
+	}
+	if err := (&Config{Addr: "nope", Data: "x", LogLevel: "info", LogFormat: "auto"}).Validate(); err == nil || !strings.Contains(err.Error(), "addr") {
+		t.Errorf("Validate bad addr = %v", err)
+	}
+}
