@@ -61,15 +61,18 @@ type Query struct {
 
 // Results is one page of hits plus the facets of the whole result set.
 type Results struct {
-	Query  string                  `json:"query"`
-	Total  uint64                  `json:"total"`
-	Page   int                     `json:"page"`
-	Size   int                     `json:"size"`
-	Sort   string                  `json:"sort"`
-	TookMS float64                 `json:"took_ms"`
-	Notice string                  `json:"notice,omitempty"`
-	Hits   []Hit                   `json:"hits"`
-	Facets map[string][]FacetValue `json:"facets"`
+	Query  string  `json:"query"`
+	Total  uint64  `json:"total"`
+	Page   int     `json:"page"`
+	Size   int     `json:"size"`
+	Sort   string  `json:"sort"`
+	TookMS float64 `json:"took_ms"`
+	Notice string  `json:"notice,omitempty"`
+	// Mode is how the hits were ranked: keyword, hybrid or semantic.
+	Mode     string                  `json:"mode"`
+	Semantic SemanticStatus          `json:"semantic"`
+	Hits     []Hit                   `json:"hits"`
+	Facets   map[string][]FacetValue `json:"facets"`
 }
 
 // Hit is one matching document as a result list shows it.
@@ -87,6 +90,33 @@ type Hit struct {
 	Tags       []string `json:"tags,omitempty"`
 	Score      float64  `json:"score"`
 	Snippets   []string `json:"snippets"` // escaped HTML with <mark>
+	// Provenance, present when semantic ranking took part: the hit's rank
+	// in each list (nil where it was absent), its best passage's cosine
+	// similarity, the fused score, and that passage.
+	Ranks      *Ranks   `json:"ranks,omitempty"`
+	Similarity *float64 `json:"similarity,omitempty"`
+	Fused      *float64 `json:"fused_score,omitempty"`
+	Passage    *Passage `json:"passage,omitempty"`
+}
+
+// Ranks are 1-based positions of a hit in the keyword and semantic lists.
+type Ranks struct {
+	Keyword  *int `json:"keyword"`
+	Semantic *int `json:"semantic"`
+}
+
+// Passage is the part of a document that matched semantically.
+type Passage struct {
+	Index int    `json:"index"` // 0-based passage number in the document
+	HTML  string `json:"html"`  // escaped, with <mark> around query words
+}
+
+// SemanticStatus tells clients whether meaning-based ranking was used and,
+// if not, why.
+type SemanticStatus struct {
+	Status string `json:"status"` // off, ok or unavailable
+	Reason string `json:"reason,omitempty"`
+	Model  string `json:"model,omitempty"`
 }
 
 // FacetValue is one value of a facet and how many results have it.
@@ -192,6 +222,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	out := &Results{Query: q.Text, Total: res.Total, Page: q.Page, Size: q.Size, Sort: q.Sort, Notice: notice,
+		Mode: "keyword", Semantic: SemanticStatus{Status: "off", Reason: "no embeddings endpoint is configured"},
 		Hits: make([]Hit, 0, len(res.Hits)), Facets: map[string][]FacetValue{}}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, toHit(h))
