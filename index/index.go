@@ -40,6 +40,7 @@ type Index struct {
 	side  bleve.Index // a rebuild in progress: writes go here too
 	alias bleve.IndexAlias
 
+	semantic Semantic      // nil: keyword search only
 	gen      atomic.Uint64 // bumps on every change; result caches key on it
 	onChange []func(ChangeEvent)
 }

@@ -57,6 +57,15 @@ type Query struct {
 	Page      int // 1-based
 	Size      int
 	FacetSize int
+	// Mode is keyword, hybrid or semantic; "" means hybrid when a semantic
+	// ranker is configured, else keyword.
+	Mode string
+	// SemanticRatio weighs meaning against keywords in [0,1]; nil means
+	// the default (0.5).
+	SemanticRatio *float64
+	// Fusion is rrf (reciprocal rank fusion, default) or score (normalised
+	// weighted score fusion).
+	Fusion string
 }
 
 // Results is one page of hits plus the facets of the whole result set.
@@ -150,6 +159,12 @@ func (q *Query) Validate() error {
 		return InvalidField("facet_size", "must be between 1 and %d", MaxFacetSize)
 	case !slices.Contains([]string{SortRelevance, SortNewest, SortOldest}, q.Sort):
 		return InvalidField("sort", "must be one of relevance, newest, oldest")
+	case !slices.Contains([]string{"", ModeKeyword, ModeHybrid, ModeSemantic}, q.Mode):
+		return InvalidField("mode", "must be keyword, hybrid or semantic")
+	case q.SemanticRatio != nil && !(*q.SemanticRatio >= 0 && *q.SemanticRatio <= 1):
+		return InvalidField("semantic_ratio", "must be between 0 and 1")
+	case !slices.Contains([]string{"", FusionRRF, FusionScore}, q.Fusion):
+		return InvalidField("fusion", "must be rrf or score")
 	case !q.Filters.From.IsZero() && !q.Filters.To.IsZero() && q.Filters.To.End().Before(q.Filters.From.Time):
 		return InvalidField("to", "is before from")
 	}
@@ -183,7 +198,8 @@ func (ix *Index) Parse(text string, strict bool) (query.Query, string, error) {
 	return q, notice, err
 }
 
-// Search runs q against the live index.
+// Search runs q against the live index: by keywords, or, when a semantic
+// ranker is set, by meaning too (see hybrid.go).
 func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	start := time.Now()
 	if err := q.Validate(); err != nil {
@@ -193,14 +209,66 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	filter := filterQuery(q.Filters)
+	var out *Results
+	mode, ratio := ix.resolveMode(q)
+	if mode == ModeKeyword {
+		out, err = ix.keywordSearch(ctx, q, uq, filter)
+		if err == nil {
+			out.Semantic = ix.offStatus(q)
+		}
+	} else {
+		out, err = ix.hybridSearch(ctx, q, uq, filter, mode, ratio)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.Notice = notice
+	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, nil
+}
+
+// keywordSearch is plain bleve ranking: one request for the page and the
+// facets of the whole filtered result set.
+func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Query) (*Results, error) {
+	res, err := ix.run(ctx, withFilter(uq, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: true, fields: true})
+	if err != nil {
+		return nil, err
+	}
+	out := newResults(q, ModeKeyword, res)
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, toHit(h))
+	}
+	return out, nil
+}
+
+func withFilter(uq, filter query.Query) query.Query {
 	top := bleve.NewBooleanQuery()
 	top.AddMust(uq)
-	if f := filterQuery(q.Filters); f != nil {
-		top.AddFilter(f)
+	if filter != nil {
+		top.AddFilter(filter)
 	}
-	req := bleve.NewSearchRequestOptions(top, q.Size, (q.Page-1)*q.Size, false)
-	req.Fields = []string{"title", "text", "url", "source", "source_type", "author", "published", "country", "language", "tags"}
-	req.IncludeLocations = true
+	return top
+}
+
+// hitFields are the stored fields a result shows.
+var hitFields = []string{"title", "text", "url", "source", "source_type", "author", "published", "country", "language", "tags"}
+
+// page says which slice of a result list one bleve request returns, and
+// what it computes besides: facets over all matches, stored fields and
+// match locations for display.
+type page struct {
+	from, size     int
+	facets, fields bool
+}
+
+// run executes one bleve request with q's sort order.
+func (ix *Index) run(ctx context.Context, top query.Query, q Query, p page) (*bleve.SearchResult, error) {
+	req := bleve.NewSearchRequestOptions(top, p.size, p.from, false)
+	if p.fields {
+		req.Fields = hitFields
+		req.IncludeLocations = true
+	}
 	switch q.Sort {
 	case SortNewest, SortOldest:
 		req.SortByCustom(search.SortOrder{
@@ -211,8 +279,10 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	default:
 		req.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}})
 	}
-	for _, name := range FacetNames {
-		req.AddFacet(name, bleve.NewFacetRequest(name, q.FacetSize))
+	if p.facets {
+		for _, name := range FacetNames {
+			req.AddFacet(name, bleve.NewFacetRequest(name, q.FacetSize))
+		}
 	}
 	res, err := ix.alias.SearchInContext(ctx, req)
 	if err != nil {
@@ -221,12 +291,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		}
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	out := &Results{Query: q.Text, Total: res.Total, Page: q.Page, Size: q.Size, Sort: q.Sort, Notice: notice,
-		Mode: "keyword", Semantic: SemanticStatus{Status: "off", Reason: "no embeddings endpoint is configured"},
-		Hits: make([]Hit, 0, len(res.Hits)), Facets: map[string][]FacetValue{}}
-	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, toHit(h))
-	}
+	return res, nil
+}
+
+// newResults starts a response with the total and facets of res.
+func newResults(q Query, mode string, res *bleve.SearchResult) *Results {
+	out := &Results{Query: q.Text, Total: res.Total, Page: q.Page, Size: q.Size, Sort: q.Sort, Mode: mode,
+		Hits: make([]Hit, 0, q.Size), Facets: map[string][]FacetValue{}}
 	for _, name := range FacetNames {
 		vals := []FacetValue{}
 		if fr := res.Facets[name]; fr != nil && fr.Terms != nil {
@@ -236,8 +307,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		}
 		out.Facets[name] = vals
 	}
-	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
-	return out, nil
+	return out
 }
 
 // filterQuery ANDs the filter fields and ORs the values within each.

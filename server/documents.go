@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"policysearch/embedding"
 	"policysearch/index"
 )
 
@@ -20,6 +21,13 @@ type postResponse struct {
 	Results []index.PutResult `json:"results"`
 }
 
+// documentResponse is a stored document plus, when the semantic layer is
+// on, its embedding status.
+type documentResponse struct {
+	*index.Document
+	Embedding *embedding.DocStatus `json:"embedding,omitempty"`
+}
+
 func handleGetDocument(d *Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		doc, err := d.Index.Get(c, c.Param("id"))
@@ -27,7 +35,36 @@ func handleGetDocument(d *Deps) gin.HandlerFunc {
 			writeError(c, d.Log, err)
 			return
 		}
-		c.JSON(http.StatusOK, doc)
+		resp := documentResponse{Document: doc}
+		if d.Embeddings != nil {
+			resp.Embedding = d.Embeddings.DocStatus(doc.ID)
+		}
+		c.JSON(http.StatusOK, resp)
+	}
+}
+
+// handleSimilar lists related documents: by passage vectors, or by shared
+// keywords when the document has none.
+func handleSimilar(d *Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		n, err := intParam(c.Request.URL.Query(), "size")
+		if err != nil {
+			writeError(c, d.Log, err)
+			return
+		}
+		if n == 0 {
+			n = 10
+		}
+		if n > index.MaxSize {
+			writeError(c, d.Log, badRequest("invalid_size", "size", "size must be at most 100"))
+			return
+		}
+		res, err := d.Index.Similar(c, c.Param("id"), n)
+		if err != nil {
+			writeError(c, d.Log, err)
+			return
+		}
+		c.JSON(http.StatusOK, res)
 	}
 }
 

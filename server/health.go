@@ -4,6 +4,9 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"policysearch/embedding"
+	"policysearch/index"
 )
 
 func handleHealth() gin.HandlerFunc {
@@ -25,6 +28,12 @@ func handleReady(d *Deps) gin.HandlerFunc {
 	}
 }
 
+// statsResponse is the index's stats plus the semantic layer's summary.
+type statsResponse struct {
+	index.Stats
+	Embeddings *embedding.Summary `json:"embeddings,omitempty"`
+}
+
 func handleStats(d *Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st, err := d.Index.Stats(c)
@@ -32,6 +41,27 @@ func handleStats(d *Deps) gin.HandlerFunc {
 			writeError(c, d.Log, err)
 			return
 		}
-		c.JSON(http.StatusOK, st)
+		resp := statsResponse{Stats: st}
+		if d.Embeddings != nil {
+			sum := d.Embeddings.Summary()
+			resp.Embeddings = &sum
+		}
+		c.JSON(http.StatusOK, resp)
+	}
+}
+
+// handleRetryEmbeddings queues the documents whose embedding failed.
+func handleRetryEmbeddings(d *Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if d.Embeddings == nil {
+			writeError(c, d.Log, &apiError{status: http.StatusConflict, code: "embeddings_off", msg: "no embeddings endpoint is configured"})
+			return
+		}
+		n, err := d.Embeddings.RetryFailed(c, d.Index)
+		if err != nil {
+			writeError(c, d.Log, err)
+			return
+		}
+		c.JSON(http.StatusAccepted, gin.H{"queued": n})
 	}
 }

@@ -20,6 +20,8 @@ func routes(r *gin.Engine, d *Deps) error {
 	api.POST("/documents", handlePostDocuments(d))
 	api.PUT("/documents/:id", handlePutDocument(d))
 	api.DELETE("/documents/:id", handleDeleteDocument(d))
+	api.GET("/documents/:id/similar", handleSimilar(d))
+	api.POST("/embeddings/retry", handleRetryEmbeddings(d))
 
 	pages, err := web.New(d.Version)
 	if err != nil {

@@ -50,6 +50,15 @@ func parseSearch(v url.Values) (index.Query, error) {
 	if q.Filters.To, err = dateParam(v, "to"); err != nil {
 		return q, err
 	}
+	q.Mode = strings.ToLower(strings.TrimSpace(v.Get("mode")))
+	q.Fusion = strings.ToLower(strings.TrimSpace(v.Get("fusion")))
+	if s := strings.TrimSpace(v.Get("semantic_ratio")); s != "" {
+		r, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return q, badRequest("invalid_semantic_ratio", "semantic_ratio", "semantic_ratio must be a number between 0 and 1")
+		}
+		q.SemanticRatio = &r
+	}
 	if s := v.Get("strict"); s != "" {
 		if q.Strict, err = strconv.ParseBool(s); err != nil {
 			return q, badRequest("invalid_strict", "strict", "strict must be true or false")

@@ -9,14 +9,17 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"policysearch/embedding"
 	"policysearch/index"
 )
 
 // Deps is everything the HTTP layer needs; cmd wires it.
 type Deps struct {
-	Index   *index.Index
-	Log     *slog.Logger
-	Version string
+	Index *index.Index
+	// Embeddings is the semantic layer, nil when no endpoint is configured.
+	Embeddings *embedding.Service
+	Log        *slog.Logger
+	Version    string
 	// MaxBodyBytes caps a JSON request body; NDJSON bodies are streamed
 	// and capped per line by MaxLineBytes instead.
 	MaxBodyBytes int64

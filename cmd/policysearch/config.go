@@ -6,10 +6,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"policysearch/embedding"
 )
 
 // Config is every setting, as a value: defaults, then POLICYSEARCH_*
@@ -20,6 +24,8 @@ type Config struct {
 	LogLevel  string
 	LogFormat string
 	Seeds     bool
+	// Embeddings configures semantic ranking; an empty URL turns it off.
+	Embeddings embedding.Config
 }
 
 func defaultConfig() Config {
@@ -36,6 +42,35 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	set("POLICYSEARCH_DATA", &c.Data)
 	set("POLICYSEARCH_LOG_LEVEL", &c.LogLevel)
 	set("POLICYSEARCH_LOG_FORMAT", &c.LogFormat)
+	set("POLICYSEARCH_EMBEDDINGS_URL", &c.Embeddings.URL)
+	set("POLICYSEARCH_EMBEDDINGS_MODEL", &c.Embeddings.Model)
+	set("POLICYSEARCH_EMBEDDINGS_API_KEY", &c.Embeddings.APIKey)
+	set("POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX", &c.Embeddings.QueryPrefix)
+	set("POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX", &c.Embeddings.PassagePrefix)
+	for name, dst := range map[string]*int{
+		"POLICYSEARCH_EMBEDDINGS_BATCH_SIZE":  &c.Embeddings.BatchSize,
+		"POLICYSEARCH_EMBEDDINGS_CONCURRENCY": &c.Embeddings.Concurrency,
+	} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a whole number", name, v)
+			}
+			*dst = n
+		}
+	}
+	for name, dst := range map[string]*time.Duration{
+		"POLICYSEARCH_EMBEDDINGS_TIMEOUT":       &c.Embeddings.Timeout,
+		"POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT": &c.Embeddings.QueryTimeout,
+	} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a duration such as 2s", name, v)
+			}
+			*dst = d
+		}
+	}
 	if v := strings.TrimSpace(getenv("POLICYSEARCH_SEEDS")); v != "" {
 		switch strings.ToLower(v) {
 		case "1", "true", "yes", "on":
@@ -54,6 +89,21 @@ func dataFlags(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&c.Data, "data", c.Data, "data directory: documents and index (env POLICYSEARCH_DATA)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env POLICYSEARCH_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "auto (text on a terminal, else JSON), text or json (env POLICYSEARCH_LOG_FORMAT)")
+}
+
+// embeddingFlags registers the semantic layer's flags. The API key has no
+// flag: command lines show up in process lists; use the environment.
+func embeddingFlags(fs *pflag.FlagSet, c *Config) {
+	e := &c.Embeddings
+	e.Defaults()
+	fs.StringVar(&e.URL, "embeddings-url", e.URL, "OpenAI-compatible API base URL, e.g. http://127.0.0.1:11434/v1; empty = keyword search only (env POLICYSEARCH_EMBEDDINGS_URL)")
+	fs.StringVar(&e.Model, "embeddings-model", e.Model, "embedding model name (env POLICYSEARCH_EMBEDDINGS_MODEL)")
+	fs.IntVar(&e.BatchSize, "embeddings-batch-size", e.BatchSize, "inputs per embeddings request (env POLICYSEARCH_EMBEDDINGS_BATCH_SIZE)")
+	fs.IntVar(&e.Concurrency, "embeddings-concurrency", e.Concurrency, "embeddings requests in flight while indexing (env POLICYSEARCH_EMBEDDINGS_CONCURRENCY)")
+	fs.DurationVar(&e.Timeout, "embeddings-timeout", e.Timeout, "timeout of one indexing request (env POLICYSEARCH_EMBEDDINGS_TIMEOUT)")
+	fs.DurationVar(&e.QueryTimeout, "embeddings-query-timeout", e.QueryTimeout, "timeout for embedding a search query; past it the search answers by keywords (env POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT)")
+	fs.StringVar(&e.QueryPrefix, "embeddings-query-prefix", e.QueryPrefix, "text put before queries, for models that expect one, e.g. 'query: ' (env POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX)")
+	fs.StringVar(&e.PassagePrefix, "embeddings-passage-prefix", e.PassagePrefix, "text put before passages, e.g. 'passage: ' (env POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX)")
 }
 
 func addrFlag(fs *pflag.FlagSet, c *Config) {
@@ -76,6 +126,12 @@ func (c *Config) Validate() error {
 	case "auto", "text", "json":
 	default:
 		return fmt.Errorf("log-format %q: want auto, text or json", c.LogFormat)
+	}
+	if c.Embeddings.URL != "" {
+		c.Embeddings.Defaults()
+		if err := c.Embeddings.Validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"policysearch/embedding"
 	"policysearch/index"
 	"policysearch/ingest"
 	"policysearch/seeds"
@@ -31,6 +33,7 @@ func serveCmd() command {
 			addrFlag(fs, c)
 			dataFlags(fs, c)
 			fs.BoolVar(&c.Seeds, "seeds", c.Seeds, "index the built-in seed documents at start (env POLICYSEARCH_SEEDS)")
+			embeddingFlags(fs, c)
 		},
 		do: serve,
 	}
@@ -50,12 +53,32 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			log.Error("close index", "err", err)
 		}
 	}()
+	var sem *embedding.Service
+	if cfg.Embeddings.URL != "" {
+		sem, err = embedding.New(cfg.Embeddings, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
+		if err != nil {
+			return err
+		}
+		semCtx, stopSem := context.WithCancel(ctx)
+		defer func() {
+			stopSem()
+			if err := sem.Close(); err != nil {
+				log.Error("close embeddings", "err", err)
+			}
+		}()
+		ix.SetSemantic(sem)
+		ix.OnChange(sem.OnChange)
+		sem.Start(semCtx, ix)
+		log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", cfg.Embeddings.Model)
+	} else {
+		log.Info("semantic ranking off: no embeddings endpoint configured (POLICYSEARCH_EMBEDDINGS_URL)")
+	}
 	if cfg.Seeds {
 		if err := indexSeeds(ctx, ix, log); err != nil {
 			return fmt.Errorf("index seeds: %w", err)
 		}
 	}
-	h, err := server.New(server.Deps{Index: ix, Log: log.With("component", "http"), Version: version})
+	h, err := server.New(server.Deps{Index: ix, Embeddings: sem, Log: log.With("component", "http"), Version: version})
 	if err != nil {
 		return err
 	}

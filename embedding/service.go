@@ -1,0 +1,234 @@
+package embedding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/sony/gobreaker/v2"
+
+	"policysearch/index"
+)
+
+// Config configures the semantic layer.
+type Config struct {
+	URL    string // base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1
+	Model  string
+	APIKey string // optional; never logged
+	// BatchSize is how many inputs go in one request; Concurrency how many
+	// requests run at once while indexing.
+	BatchSize   int
+	Concurrency int
+	// Timeout bounds one indexing request; QueryTimeout the embedding of a
+	// search query, which a user is waiting for.
+	Timeout      time.Duration
+	QueryTimeout time.Duration
+	// MaxAttempts bounds retries of one batch before its documents are
+	// marked failed (POST /api/embeddings/retry tries them again).
+	MaxAttempts int
+	// QueryPrefix and PassagePrefix are prepended to inputs for models
+	// trained with them (e5: "query: "/"passage: ", nomic: "search_query: ").
+	QueryPrefix, PassagePrefix string
+	// BreakerCooldown is how long queries skip a failing endpoint before
+	// one probes it again.
+	BreakerCooldown time.Duration
+	CacheSize       int
+}
+
+// Defaults fills zero fields.
+func (c *Config) Defaults() {
+	def := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	def(&c.BatchSize, 64)
+	def(&c.Concurrency, 2)
+	def(&c.MaxAttempts, 6)
+	def(&c.CacheSize, 1024)
+	if c.Timeout == 0 {
+		c.Timeout = 60 * time.Second
+	}
+	if c.QueryTimeout == 0 {
+		c.QueryTimeout = 2 * time.Second
+	}
+	if c.BreakerCooldown == 0 {
+		c.BreakerCooldown = 5 * time.Second
+	}
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	switch {
+	case c.URL == "":
+		return errors.New("embeddings URL is required")
+	case c.Model == "":
+		return errors.New("embeddings model is required (POLICYSEARCH_EMBEDDINGS_MODEL)")
+	case c.BatchSize < 1 || c.BatchSize > 2048:
+		return fmt.Errorf("embeddings batch size %d: want 1..2048", c.BatchSize)
+	case c.Concurrency < 1 || c.Concurrency > 64:
+		return fmt.Errorf("embeddings concurrency %d: want 1..64", c.Concurrency)
+	case c.Timeout <= 0 || c.QueryTimeout <= 0:
+		return errors.New("embeddings timeouts must be positive")
+	}
+	return nil
+}
+
+// Docs is where the service reads documents it must embed.
+type Docs interface {
+	Get(ctx context.Context, id string) (*index.Document, error)
+	Walk(ctx context.Context, fn func(*index.Document) error) error
+}
+
+// Service embeds documents in the background and answers semantic
+// queries. Ingest never waits for it: documents are queued on change.
+type Service struct {
+	cfg    Config
+	client *Client
+	store  *Store
+	vecs   *vectors
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	status   map[string]*DocStatus
+	intake   []*index.Document // documents to plan, in arrival order
+	plans    map[string]*plan  // documents waiting for vectors
+	waiting  map[string][]string
+	jobs     []job
+	planWake chan struct{} // intake has documents
+	jobWake  chan struct{} // jobs has inputs
+	stopped  bool
+
+	breaker *gobreaker.CircuitBreaker[[]float32]
+	cache   *lru.Cache[string, []float32]
+	outage  atomic.Bool
+	wg      sync.WaitGroup
+
+	requests, inputs, failures, cacheHits atomic.Int64
+}
+
+var _ index.Semantic = (*Service)(nil)
+
+// DocStatus is one document's embedding state.
+type DocStatus struct {
+	Status    string    `json:"status"` // pending, done or failed
+	Passages  int       `json:"passages"`
+	Error     string    `json:"error,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type plan struct {
+	spans   []Passage
+	hashes  []string
+	missing map[string]bool
+}
+
+type job struct{ hash, input string }
+
+// New opens the vector store at storePath and prepares the client.
+func New(cfg Config, storePath string, log *slog.Logger) (*Service, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(storePath)
+	if err != nil {
+		return nil, err
+	}
+	cache, _ := lru.New[string, []float32](cfg.CacheSize)
+	s := &Service{
+		cfg: cfg, client: NewClient(cfg.URL, cfg.Model, cfg.APIKey, cfg.Timeout), store: st, vecs: newVectors(),
+		log: log, status: map[string]*DocStatus{}, plans: map[string]*plan{}, waiting: map[string][]string{},
+		planWake: make(chan struct{}, 1), jobWake: make(chan struct{}, 1), cache: cache,
+	}
+	s.vecs.dims = st.Dims(cfg.Model)
+	s.breaker = gobreaker.NewCircuitBreaker[[]float32](gobreaker.Settings{
+		Name:        "embeddings",
+		MaxRequests: 1,
+		Timeout:     cfg.BreakerCooldown,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 2 },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			log.Info("embeddings circuit breaker", "from", from.String(), "to", to.String())
+		},
+	})
+	return s, nil
+}
+
+// Model is the embedding model in use.
+func (s *Service) Model() string { return s.cfg.Model }
+
+// Start begins background embedding and queues every stored document;
+// documents whose vectors are already stored cost no request.
+func (s *Service) Start(ctx context.Context, docs Docs) {
+	for range s.cfg.Concurrency {
+		s.wg.Go(func() { s.sender(ctx) })
+	}
+	s.wg.Go(func() { s.planner(ctx) })
+	s.wg.Go(func() {
+		err := docs.Walk(ctx, func(d *index.Document) error {
+			s.Enqueue(d)
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("queue stored documents for embedding", "err", err)
+		}
+	})
+	go func() {
+		<-ctx.Done()
+		s.mu.Lock()
+		s.stopped = true
+		s.mu.Unlock()
+		signal(s.planWake)
+		signal(s.jobWake)
+	}()
+}
+
+// Close waits for background work (stopped by Start's context) and closes
+// the store.
+func (s *Service) Close() error {
+	s.wg.Wait()
+	return s.store.Close()
+}
+
+// OnChange is registered with the index: new and changed documents are
+// queued, deleted ones dropped. It never blocks on the endpoint.
+func (s *Service) OnChange(ev index.ChangeEvent) {
+	for _, d := range ev.Put {
+		s.Enqueue(d)
+	}
+	for _, id := range ev.Deleted {
+		s.mu.Lock()
+		delete(s.status, id)
+		if p := s.plans[id]; p != nil {
+			s.unwaitLocked(id, p)
+			delete(s.plans, id)
+		}
+		s.vecs.remove(id)
+		s.mu.Unlock()
+	}
+}
+
+// Enqueue queues a document for embedding.
+func (s *Service) Enqueue(d *index.Document) {
+	s.mu.Lock()
+	s.intake = append(s.intake, d)
+	st := s.status[d.ID]
+	if st == nil || st.Status != "pending" {
+		s.status[d.ID] = &DocStatus{Status: "pending", UpdatedAt: time.Now().UTC()}
+	}
+	s.mu.Unlock()
+	signal(s.planWake)
+}
+
+// signal wakes a waiting goroutine; bursts coalesce into one wake-up.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}

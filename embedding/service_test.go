@@ -1,0 +1,251 @@
+package embedding
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"policysearch/embedding/embeddingtest"
+	"policysearch/index"
+)
+
+// rig is a real index and a real service talking to a loopback endpoint.
+type rig struct {
+	t    *testing.T
+	dir  string
+	srv  *embeddingtest.Server
+	ix   *index.Index
+	svc  *Service
+	stop context.CancelFunc
+}
+
+func newRig(t *testing.T, srv *embeddingtest.Server, dir string, cfg Config) *rig {
+	t.Helper()
+	ix, err := index.Open(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.URL, cfg.Model = srv.URL(), "hash-256"
+	svc, err := New(cfg, filepath.Join(dir, "embeddings.db"), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.SetSemantic(svc)
+	ix.OnChange(svc.OnChange)
+	ctx, cancel := context.WithCancel(context.Background())
+	svc.Start(ctx, ix)
+	r := &rig{t: t, dir: dir, srv: srv, ix: ix, svc: svc, stop: cancel}
+	t.Cleanup(r.close)
+	return r
+}
+
+func (r *rig) close() {
+	if r.stop == nil {
+		return
+	}
+	r.stop()
+	r.svc.Close()
+	r.ix.Close()
+	r.stop = nil
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+// waitFor polls cond for up to 10 s: background embedding has no other
+// completion signal a client could use either.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *rig) settled() bool {
+	s := r.svc.Summary()
+	return s.Pending == 0
+}
+
+func docsN(n int, words int) []index.Document {
+	var out []index.Document
+	topics := []string{"sovereign compute capacity", "steel tariffs and allies", "welfare algorithms audit", "energy grid planning"}
+	for i := range n {
+		var b strings.Builder
+		for w := 0; w < words; w += 10 {
+			fmt.Fprintf(&b, "Paragraph %d discusses %s in some detail here. ", w, topics[i%len(topics)])
+		}
+		out = append(out, index.Document{ID: fmt.Sprintf("doc-%03d", i), Title: fmt.Sprintf("Brief %d on %s", i, topics[i%len(topics)]), Text: b.String()})
+	}
+	return out
+}
+
+func TestBatchingAndNoReembedding(t *testing.T) {
+	srv := startEndpoint(t, 256)
+	dir := t.TempDir()
+	r := newRig(t, srv, dir, Config{BatchSize: 8, Concurrency: 2})
+	ctx := context.Background()
+	docs := docsN(20, 600) // several passages each
+	if _, err := r.ix.Put(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "embedding", r.settled)
+	sum := r.svc.Summary()
+	if sum.Done != 20 || sum.Failed != 0 || sum.Passages < 40 {
+		t.Fatalf("summary %+v, want 20 done, ≥ 40 passages", sum)
+	}
+	for _, n := range srv.BatchSizes() {
+		if n > 8 {
+			t.Errorf("a request carried %d inputs, batch size is 8", n)
+		}
+	}
+	first := srv.Inputs()
+	if first != sum.Passages {
+		// identical passages across documents are sent once
+		t.Logf("inputs sent %d for %d passages", first, sum.Passages)
+	}
+
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"re-add identical documents", func() {
+			if _, err := r.ix.Put(ctx, docs); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"rebuild the index", func() {
+			if _, err := r.ix.Rebuild(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"restart", func() {
+			r.close()
+			r = newRig(t, srv, dir, Config{BatchSize: 8})
+			waitFor(t, "re-planning after restart", func() bool { return r.svc.Summary().Done == 20 })
+		}},
+		{"change metadata only (text unchanged)", func() {
+			d := docs[0]
+			d.Source = "New Publisher"
+			if _, err := r.ix.Put(ctx, []index.Document{d}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "settle", r.settled)
+		}},
+	}
+	for _, st := range steps {
+		st.do()
+		time.Sleep(50 * time.Millisecond)
+		if got := srv.Inputs(); got != first {
+			t.Errorf("%s: endpoint received %d more inputs, want 0", st.name, got-first)
+		}
+	}
+	d := docs[1]
+	d.Text += " A new closing sentence about semiconductors."
+	if _, err := r.ix.Put(ctx, []index.Document{d}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "changed doc", r.settled)
+	if got := srv.Inputs() - first; got < 1 || got > 2 {
+		t.Errorf("changing one passage sent %d inputs, want 1 or 2", got)
+	}
+}
+
+func TestRetriesThenSucceeds(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault embeddingtest.Fault
+		n     int
+	}{
+		{"429 with Retry-After", embeddingtest.RateLimit, 2},
+		{"500", embeddingtest.ServerErr, 2},
+		{"timeout", embeddingtest.Slow, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startEndpoint(t, 64)
+			srv.RetryAfter, srv.Delay = 1, 2*time.Second
+			srv.SetFault(c.fault, c.n)
+			r := newRig(t, srv, t.TempDir(), Config{Timeout: 300 * time.Millisecond})
+			start := time.Now()
+			if _, err := r.ix.Put(context.Background(), docsN(2, 50)); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "embedding after faults", func() bool { return r.svc.Summary().Done == 2 })
+			if c.fault == embeddingtest.RateLimit && time.Since(start) < 2*time.Second {
+				t.Errorf("finished in %s; two Retry-After: 1 answers should take ≥ 2s", time.Since(start))
+			}
+			if srv.Requests() < c.n+1 {
+				t.Errorf("requests = %d, want ≥ %d", srv.Requests(), c.n+1)
+			}
+		})
+	}
+}
+
+func TestPermanentFailuresAreVisibleAndRetryable(t *testing.T) {
+	cases := []embeddingtest.Fault{embeddingtest.WrongDims, embeddingtest.BadJSON, embeddingtest.EmptyData}
+	for _, fault := range cases {
+		t.Run(fmt.Sprint(fault), func(t *testing.T) {
+			srv := startEndpoint(t, 64)
+			r := newRig(t, srv, t.TempDir(), Config{MaxAttempts: 2})
+			ctx := context.Background()
+			// fix the dimension first, so WrongDims is detectably wrong
+			if _, err := r.ix.Put(ctx, docsN(1, 20)); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "first doc", r.settled)
+			srv.SetFault(fault, -1)
+			d := index.Document{ID: "victim", Title: "Grid", Text: "Grid capacity planning for data centres."}
+			if _, err := r.ix.Put(ctx, []index.Document{d}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "failure", func() bool { st := r.svc.DocStatus("victim"); return st != nil && st.Status == "failed" })
+			if st := r.svc.DocStatus("victim"); st.Error == "" {
+				t.Error("failed status has no error")
+			}
+			if _, _, dims := r.svc.vecs.stats(); dims != 64 {
+				t.Errorf("index dims = %d after fault, want 64", dims)
+			}
+			if got := r.svc.store.Dims("hash-256"); got != 64 {
+				t.Errorf("store dims = %d after fault, want 64 (store corrupted)", got)
+			}
+			srv.SetFault(embeddingtest.None, 0)
+			n, _ := r.svc.RetryFailed(ctx, r.ix)
+			if n != 1 {
+				t.Errorf("RetryFailed queued %d, want 1", n)
+			}
+			waitFor(t, "retry", func() bool { return r.svc.DocStatus("victim").Status == "done" })
+		})
+	}
+}
+
+func TestDeleteDropsVectors(t *testing.T) {
+	srv := startEndpoint(t, 64)
+	r := newRig(t, srv, t.TempDir(), Config{})
+	ctx := context.Background()
+	r.ix.Put(ctx, docsN(3, 30))
+	waitFor(t, "embedding", r.settled)
+	if err := r.ix.Delete(ctx, "doc-001"); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := r.svc.Nearest(ctx, "steel tariffs", 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.ID == "doc-001" {
+			t.Error("deleted document still returned by Nearest")
+		}
+	}
+	if r.svc.DocStatus("doc-001") != nil {
+		t.Error("deleted document still has a status")
+	}
+}

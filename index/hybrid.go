@@ -1,0 +1,298 @@
+package index
+
+import (
+	"context"
+	"sort"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Search modes and fusion methods.
+const (
+	ModeKeyword  = "keyword"
+	ModeHybrid   = "hybrid"
+	ModeSemantic = "semantic"
+	FusionRRF    = "rrf"
+	FusionScore  = "score"
+	// DefaultSemanticRatio weighs meaning and keywords equally.
+	DefaultSemanticRatio = 0.5
+	// hybridCandidates is how deep each list is read before fusing.
+	hybridCandidates = 100
+	// rrfK damps the difference between top ranks, as in the RRF paper.
+	rrfK = 60
+	// maxFilterIDs bounds the id set a filtered semantic search considers.
+	maxFilterIDs = 1 << 20
+)
+
+// resolveMode picks the mode and semantic ratio a query runs with.
+func (ix *Index) resolveMode(q Query) (string, float64) {
+	ratio := DefaultSemanticRatio
+	if q.SemanticRatio != nil {
+		ratio = *q.SemanticRatio
+	}
+	mode := q.Mode
+	switch {
+	case ix.semantic == nil, mode == ModeKeyword, q.Text == "":
+		return ModeKeyword, 0
+	case mode == ModeSemantic:
+		return ModeSemantic, 1
+	case mode == "":
+		mode = ModeHybrid
+	}
+	if ratio == 0 {
+		return ModeKeyword, 0
+	}
+	if ratio == 1 {
+		return ModeSemantic, 1
+	}
+	return mode, ratio
+}
+
+// offStatus explains why a keyword search did not use meaning.
+func (ix *Index) offStatus(q Query) SemanticStatus {
+	switch {
+	case ix.semantic == nil:
+		return SemanticStatus{Status: "off", Reason: "no embeddings endpoint is configured"}
+	case q.Text == "":
+		return SemanticStatus{Status: "off", Reason: "no query text to compare by meaning", Model: ix.semantic.Model()}
+	}
+	return SemanticStatus{Status: "off", Reason: "keyword mode was requested", Model: ix.semantic.Model()}
+}
+
+// hybridSearch reads the keyword and the vector top lists, fuses them,
+// and computes the total and facets over their union (so counts describe
+// what the user can page through, not only the keyword matches). When the
+// embedding endpoint fails it answers from keywords and says why.
+func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Query, mode string, ratio float64) (*Results, error) {
+	n := max(hybridCandidates, q.Page*q.Size)
+	kwRes, err := ix.run(ctx, withFilter(uq, filter), Query{Sort: SortRelevance}, page{size: n})
+	if err != nil {
+		return nil, err
+	}
+	keep, err := ix.keepFunc(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	sem, err := ix.semantic.Nearest(ctx, q.Text, n, keep)
+	if err != nil {
+		out, kerr := ix.keywordSearch(ctx, q, uq, filter)
+		if kerr != nil {
+			return nil, kerr
+		}
+		out.Mode = mode
+		out.Semantic = SemanticStatus{Status: "unavailable", Reason: err.Error(), Model: ix.semantic.Model()}
+		return out, nil
+	}
+	kw := make([]scored, len(kwRes.Hits))
+	for i, h := range kwRes.Hits {
+		kw[i] = scored{id: h.ID, score: h.Score}
+	}
+	fused := fuse(kw, sem, ratio, q.Fusion)
+
+	// The result set: keyword matches plus semantic candidates, or only
+	// the candidates in semantic mode.
+	semIDs := make([]string, len(sem))
+	for i, m := range sem {
+		semIDs[i] = m.ID
+	}
+	var set query.Query = bleve.NewDocIDQuery(semIDs)
+	if mode != ModeSemantic {
+		set = bleve.NewDisjunctionQuery(uq, set)
+	} else {
+		fused = onlySemantic(fused)
+	}
+	setRes, err := ix.run(ctx, withFilter(set, filter), q, page{facets: true})
+	if err != nil {
+		return nil, err
+	}
+	out := newResults(q, mode, setRes)
+	out.Semantic = SemanticStatus{Status: "ok", Model: ix.semantic.Model()}
+	if mode == ModeSemantic {
+		out.Total = uint64(len(fused))
+	}
+
+	if q.Sort != SortRelevance { // dates order the fused set; ranks stay as provenance
+		res, err := ix.run(ctx, withFilter(set, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size})
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			ids[i] = h.ID
+		}
+		byID := map[string]fusedHit{}
+		for _, f := range fused {
+			byID[f.id] = f
+		}
+		sorted := make([]fusedHit, 0, len(ids))
+		for _, id := range ids {
+			f, ok := byID[id]
+			if !ok {
+				f = fusedHit{id: id}
+			}
+			sorted = append(sorted, f)
+		}
+		return ix.fillHits(ctx, out, uq, sorted)
+	}
+	from := min((q.Page-1)*q.Size, len(fused))
+	return ix.fillHits(ctx, out, uq, fused[from:min(from+q.Size, len(fused))])
+}
+
+// keepFunc returns the filter as a membership test on document ids, so the
+// vector side honours the same filters as the keyword side.
+func (ix *Index) keepFunc(ctx context.Context, filter query.Query) (func(string) bool, error) {
+	if filter == nil {
+		return nil, nil
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(bleve.NewMatchAllQuery())
+	b.AddFilter(filter)
+	req := bleve.NewSearchRequestOptions(b, maxFilterIDs, 0, false)
+	req.SortBy([]string{"_id"})
+	res, err := ix.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	ok := make(map[string]bool, len(res.Hits))
+	for _, h := range res.Hits {
+		ok[h.ID] = true
+	}
+	return func(id string) bool { return ok[id] }, nil
+}
+
+type scored struct {
+	id    string
+	score float64
+}
+
+// fusedHit is a candidate with its provenance.
+type fusedHit struct {
+	id             string
+	fused          float64
+	kwRank, semRnk int // 1-based; 0 = absent from that list
+	sem            *SemanticMatch
+}
+
+// fuse combines the lists. RRF uses only ranks, so it is immune to the two
+// scores' different scales; "score" min-max normalises each list instead.
+// Both weigh the semantic side by ratio and the keyword side by 1-ratio.
+func fuse(kw []scored, sem []SemanticMatch, ratio float64, method string) []fusedHit {
+	byID := map[string]*fusedHit{}
+	get := func(id string) *fusedHit {
+		if h := byID[id]; h != nil {
+			return h
+		}
+		h := &fusedHit{id: id}
+		byID[id] = h
+		return h
+	}
+	kwNorm := normaliser(len(kw), func(i int) float64 { return kw[i].score })
+	semNorm := normaliser(len(sem), func(i int) float64 { return sem[i].Similarity })
+	for i, k := range kw {
+		h := get(k.id)
+		h.kwRank = i + 1
+		if method == FusionScore {
+			h.fused += (1 - ratio) * kwNorm(k.score)
+		} else {
+			h.fused += (1 - ratio) / float64(rrfK+i+1)
+		}
+	}
+	for i := range sem {
+		h := get(sem[i].ID)
+		h.semRnk = i + 1
+		h.sem = &sem[i]
+		if method == FusionScore {
+			h.fused += ratio * semNorm(sem[i].Similarity)
+		} else {
+			h.fused += ratio / float64(rrfK+i+1)
+		}
+	}
+	out := make([]fusedHit, 0, len(byID))
+	for _, h := range byID {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].fused != out[j].fused {
+			return out[i].fused > out[j].fused
+		}
+		return out[i].id < out[j].id
+	})
+	return out
+}
+
+func normaliser(n int, at func(int) float64) func(float64) float64 {
+	if n == 0 {
+		return func(float64) float64 { return 0 }
+	}
+	lo, hi := at(0), at(0)
+	for i := 1; i < n; i++ {
+		lo, hi = min(lo, at(i)), max(hi, at(i))
+	}
+	if hi == lo {
+		return func(float64) float64 { return 1 }
+	}
+	return func(x float64) float64 { return (x - lo) / (hi - lo) }
+}
+
+func onlySemantic(fs []fusedHit) []fusedHit {
+	out := fs[:0]
+	for _, f := range fs {
+		if f.semRnk > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fillHits loads the page's documents, with keyword highlights where the
+// query matched, and attaches each hit's provenance.
+func (ix *Index) fillHits(ctx context.Context, out *Results, uq query.Query, hits []fusedHit) (*Results, error) {
+	if len(hits) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(hits))
+	for i, f := range hits {
+		ids[i] = f.id
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(bleve.NewDocIDQuery(ids))
+	b.AddShould(uq) // scores nothing here; it brings the match locations
+	res, err := ix.run(ctx, b, Query{Sort: SortRelevance}, page{size: len(ids), fields: true})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]int{}
+	for i, h := range res.Hits {
+		byID[h.ID] = i
+	}
+	for _, f := range hits {
+		i, ok := byID[f.id]
+		if !ok {
+			continue // deleted between the two reads
+		}
+		bh := res.Hits[i]
+		h := toHit(bh)
+		fused := f.fused
+		h.Score, h.Fused = fused, &fused
+		h.Ranks = &Ranks{Keyword: rankPtr(f.kwRank), Semantic: rankPtr(f.semRnk)}
+		if f.sem != nil {
+			sim := f.sem.Similarity
+			h.Similarity = &sim
+			text, _ := bh.Fields["text"].(string)
+			if f.sem.End <= len(text) && f.sem.Start <= f.sem.End {
+				h.Passage = &Passage{Index: f.sem.Passage,
+					HTML: render(text, span{f.sem.Start, f.sem.End}, spans(bh.Locations["text"]))}
+			}
+		}
+		out.Hits = append(out.Hits, h)
+	}
+	return out, nil
+}
+
+func rankPtr(r int) *int {
+	if r == 0 {
+		return nil
+	}
+	return &r
+}
