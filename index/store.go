@@ -26,7 +26,9 @@ type store struct {
 var errLocked = errors.New("data directory is in use by another policysearch process")
 
 func openStore(path string) (*store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType})
+	// A lock held by another process will not be released in a moment, so
+	// a short wait suffices to tell; the CLI then talks to that server.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 300 * time.Millisecond, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, &Error{Kind: Unavailable, Code: "data_locked", Message: errLocked.Error() + " (stop the server, or add documents through its API)", Err: err}
 	}

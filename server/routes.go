@@ -22,6 +22,7 @@ func routes(r *gin.Engine, d *Deps) error {
 	api.DELETE("/documents/:id", handleDeleteDocument(d))
 	api.GET("/documents/:id/similar", handleSimilar(d))
 	api.POST("/embeddings/retry", handleRetryEmbeddings(d))
+	api.POST("/admin/rebuild", handleRebuild(d))
 
 	pages, err := web.New(d.Version)
 	if err != nil {

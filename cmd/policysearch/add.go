@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/spf13/pflag"
 
 	"policysearch/index"
 	"policysearch/ingest"
@@ -19,7 +18,7 @@ func addCmd() command {
 		usage: "PATH... | -",
 		summary: "Add or update documents from files and folders (recursively), or NDJSON on stdin with '-'.\n" +
 			"Formats: .txt, .md (YAML front matter), .html, .json, .jsonl/.ndjson. Unchanged documents are skipped.",
-		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		flags: storeFlags,
 		do:    add,
 	}
 }
@@ -33,18 +32,16 @@ func add(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: add needs at least one path, or - for NDJSON on stdin", errUsage)
 	}
-	log := cfg.logger(io.stderr)
-	ix, err := index.Open(ctx, cfg.Data, log.With("component", "index"))
+	ix, done, err := openStore(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
+	defer done()
 
 	start := time.Now()
 	var sum addSummary
 	bar := newProgress(io.stderr)
 	var batch []index.Document
-	var where []string
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -66,7 +63,7 @@ func add(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		if bar != nil {
 			_ = bar.Add(len(batch))
 		}
-		batch, where = batch[:0], where[:0]
+		batch = batch[:0]
 		return nil
 	}
 	collect := func(path string, rec ingest.Record) error {
@@ -84,7 +81,6 @@ func add(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		}
 		rec.Doc.EnsureID()
 		batch = append(batch, rec.Doc)
-		where = append(where, path)
 		if len(batch) >= 512 {
 			return flush()
 		}

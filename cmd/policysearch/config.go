@@ -24,6 +24,9 @@ type Config struct {
 	LogLevel  string
 	LogFormat string
 	Seeds     bool
+	// APIKey grants writes; the CLI sends it when it talks to a running
+	// server. Never logged.
+	APIKey string
 	// Embeddings configures semantic ranking; an empty URL turns it off.
 	Embeddings embedding.Config
 }
@@ -42,6 +45,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	set("POLICYSEARCH_DATA", &c.Data)
 	set("POLICYSEARCH_LOG_LEVEL", &c.LogLevel)
 	set("POLICYSEARCH_LOG_FORMAT", &c.LogFormat)
+	set("POLICYSEARCH_API_KEY", &c.APIKey)
 	set("POLICYSEARCH_EMBEDDINGS_URL", &c.Embeddings.URL)
 	set("POLICYSEARCH_EMBEDDINGS_MODEL", &c.Embeddings.Model)
 	set("POLICYSEARCH_EMBEDDINGS_API_KEY", &c.Embeddings.APIKey)

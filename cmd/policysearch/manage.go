@@ -8,18 +8,23 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-
-	"policysearch/index"
 )
 
-// withIndex opens the index for a one-shot command and closes it after.
-func withIndex(ctx context.Context, cfg *Config, io ioSet, fn func(*index.Index) error) error {
-	ix, err := index.Open(ctx, cfg.Data, cfg.logger(io.stderr).With("component", "index"))
+// withStore opens the index (or the server holding it) for a one-shot
+// command and closes it after.
+func withStore(ctx context.Context, cfg *Config, io ioSet, fn func(store) error) error {
+	st, done, err := openStore(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
-	return fn(ix)
+	defer done()
+	return fn(st)
+}
+
+// storeFlags are the flags of every command that touches the index.
+func storeFlags(fs *pflag.FlagSet, c *Config) {
+	addrFlag(fs, c)
+	dataFlags(fs, c)
 }
 
 func printJSON(io ioSet, v any) error {
@@ -38,13 +43,13 @@ func oneID(args []string, name string) (string, error) {
 func getCmd() command {
 	return command{
 		name: "get", usage: "ID", summary: "Print a stored document as JSON.",
-		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		flags: storeFlags,
 		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			id, err := oneID(args, "get")
 			if err != nil {
 				return err
 			}
-			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+			return withStore(ctx, cfg, io, func(ix store) error {
 				d, err := ix.Get(ctx, id)
 				if err != nil {
 					return err
@@ -58,13 +63,13 @@ func getCmd() command {
 func deleteCmd() command {
 	return command{
 		name: "delete", usage: "ID", summary: "Delete a document from the store and the index.",
-		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		flags: storeFlags,
 		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			id, err := oneID(args, "delete")
 			if err != nil {
 				return err
 			}
-			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+			return withStore(ctx, cfg, io, func(ix store) error {
 				if err := ix.Delete(ctx, id); err != nil {
 					return err
 				}
@@ -78,9 +83,9 @@ func deleteCmd() command {
 func rebuildCmd() command {
 	return command{
 		name: "rebuild", usage: "", summary: "Rebuild the index from the stored documents, then swap it in.",
-		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		flags: storeFlags,
 		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
-			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+			return withStore(ctx, cfg, io, func(ix store) error {
 				start := time.Now()
 				n, err := ix.Rebuild(ctx)
 				if err != nil {
@@ -96,9 +101,9 @@ func rebuildCmd() command {
 func statsCmd() command {
 	return command{
 		name: "stats", usage: "", summary: "Print document count, index size and last update as JSON.",
-		flags: func(fs *pflag.FlagSet, c *Config) { dataFlags(fs, c) },
+		flags: storeFlags,
 		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
-			return withIndex(ctx, cfg, io, func(ix *index.Index) error {
+			return withStore(ctx, cfg, io, func(ix store) error {
 				st, err := ix.Stats(ctx)
 				if err != nil {
 					return err

@@ -224,3 +224,48 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Errorf("Validate bad addr = %v", err)
 	}
 }
+
+// TestCLIUsesRunningServer runs add, search, get, stats and delete while
+// `serve` holds the data directory: they must go through its API.
+func TestCLIUsesRunningServer(t *testing.T) {
+	data := t.TempDir()
+	base, stop := startServer(t, data)
+	defer stop()
+	addr := strings.TrimPrefix(base, "http://")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.md"), []byte("---\ntitle: Chip export controls\n---\nExport controls on chips.\n"), 0o644)
+	cli := func(args ...string) (string, error) {
+		var out, errs bytes.Buffer
+		err := runIO(context.Background(), append(args, "--data", data, "--addr", addr), env(nil), ioSet{stdin: strings.NewReader(""), stdout: &out, stderr: &errs})
+		if err == nil && !strings.Contains(errs.String(), "using its API") {
+			t.Errorf("%v did not say it used the server: %q", args, errs.String())
+		}
+		return out.String(), err
+	}
+	if out, err := cli("add", dir); err != nil || !strings.Contains(out, "added 1,") {
+		t.Fatalf("add: %v %q", err, out)
+	}
+	if out, err := cli("add", dir); err != nil || !strings.Contains(out, "unchanged 1") {
+		t.Fatalf("second add: %v %q", err, out)
+	}
+	out, err := cli("search", "\"chip export controls\"", "--json")
+	var res searchResult
+	if err != nil || json.Unmarshal([]byte(out), &res) != nil || res.Total != 1 {
+		t.Fatalf("search: %v %q", err, out)
+	}
+	if out, err := cli("get", res.Hits[0].ID); err != nil || !strings.Contains(out, "Chip export controls") || strings.Contains(out, `"embedding"`) {
+		t.Errorf("get: %v %q", err, out)
+	}
+	if out, err := cli("stats"); err != nil || !strings.Contains(out, `"documents": 3`) {
+		t.Errorf("stats: %v %q", err, out)
+	}
+	if out, err := cli("rebuild"); err != nil || !strings.Contains(out, "rebuilt 3 documents") {
+		t.Errorf("rebuild: %v %q", err, out)
+	}
+	if _, err := cli("delete", res.Hits[0].ID); err != nil {
+		t.Errorf("delete: %v", err)
+	}
+	if _, err := cli("get", res.Hits[0].ID); err == nil || !strings.Contains(err.Error(), "no document") {
+		t.Errorf("get after delete: %v", err)
+	}
+}

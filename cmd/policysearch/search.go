@@ -31,7 +31,7 @@ func searchCmd() command {
 		summary: "Search the index. Query language: words, \"phrases\", field:value (title, source, author, tag,\n" +
 			"country, language, source_type, year), +must, -exclude, prefix*, fuzzy~1, AND, OR, NOT, ( ).",
 		flags: func(fs *pflag.FlagSet, c *Config) {
-			dataFlags(fs, c)
+			storeFlags(fs, c)
 			fs.BoolVar(&sf.json, "json", false, "print the result as the JSON API would")
 			fs.StringVar(&sf.sort, "sort", "relevance", "relevance, newest or oldest")
 			fs.IntVar(&sf.page, "page", 1, "page number")
@@ -68,11 +68,11 @@ func runSearch(ctx context.Context, cfg *Config, sf *searchFlags, args []string,
 	if q.Filters.To, err = index.ParseDate(sf.to); err != nil {
 		return fmt.Errorf("%w: --to: %v", errUsage, err)
 	}
-	ix, err := index.Open(ctx, cfg.Data, cfg.logger(io.stderr).With("component", "index"))
+	ix, done, err := openStore(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
+	defer done()
 	res, err := ix.Search(ctx, q)
 	if err != nil {
 		return err

@@ -1,0 +1,29 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// rebuildResponse answers POST /api/admin/rebuild.
+type rebuildResponse struct {
+	Documents int     `json:"documents"`
+	TookMS    float64 `json:"took_ms"`
+}
+
+// handleRebuild rebuilds the index from the stored documents while
+// searches and writes go on, then swaps it in; it answers when done.
+func handleRebuild(d *Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		n, err := d.Index.Rebuild(c)
+		if err != nil {
+			writeError(c, d.Log, err)
+			return
+		}
+		d.Log.Info("index rebuilt", "documents", n, "took", time.Since(start).Round(time.Millisecond))
+		c.JSON(http.StatusOK, rebuildResponse{Documents: n, TookMS: float64(time.Since(start).Microseconds()) / 1000})
+	}
+}
