@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -9,35 +10,95 @@ import (
 	"policysearch/web"
 )
 
-// searchPage is what the search template renders.
-type searchPage struct {
-	Query   string
-	Results *index.Results
-	Error   string
-}
-
-// handlePage renders the search page; errors show on the page itself with
-// the status a client would get from the API.
+// handlePage renders the search page. It reads the same parameters as
+// /api/search through parseSearch, so a page URL and an API URL mean the
+// same search. Errors show on the page itself with the status the API
+// would give.
 func handlePage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		data := searchPage{Query: c.Query("q")}
+		params := c.Request.URL.Query()
+		var res *index.Results
+		var prob *web.Problem
+		q, err := parseSearch(params)
+		if err == nil && (q.Text != "" || len(params) > 0) {
+			res, err = search(c, d, q)
+		}
 		status := http.StatusOK
-		q, err := parseSearch(c.Request.URL.Query())
-		if err == nil && (q.Text != "" || len(c.Request.URL.Query()) > 0) {
-			data.Results, err = search(c, d, q)
-		}
 		if err != nil {
-			var body errorBody
-			status, body = errorResponse(err)
-			data.Error = body.Error.Message
-			if status >= 500 {
-				d.Log.Error("page search failed", "err", err)
-			}
+			prob = pageProblem(c, d, err)
+			status = prob.Status
 		}
-		c.Status(status)
-		c.Header("Content-Type", "text/html; charset=utf-8")
-		if err := pages.Render(c.Writer, "search", data); err != nil {
-			d.Log.Error("render page", "err", err)
+		render(c, d, pages, status, "search", web.NewSearchPage(params, res, prob))
+	}
+}
+
+// handleDocPage renders one document in full, with the words of the
+// search it was reached from (its q parameter) highlighted.
+func handleDocPage(d *Deps, pages *web.Pages) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		doc, err := d.Index.Get(c, c.Param("id"))
+		if err != nil {
+			prob := pageProblem(c, d, err)
+			page := &web.ErrorPage{Status: prob.Status, Heading: "Something went wrong", Message: prob.Message}
+			if prob.Status == http.StatusNotFound {
+				page.Heading = "No such document"
+				page.Message = "There is no document with this id. It may have been deleted, or the link may be mistyped."
+			}
+			page.Query = strings.TrimSpace(c.Query("q"))
+			render(c, d, pages, prob.Status, "error", page)
+			return
+		}
+		render(c, d, pages, http.StatusOK, "doc", web.NewDocPage(doc, c.Request.URL.Query()))
+	}
+}
+
+// handleNoRoute answers unknown routes: a page for browsers, the JSON
+// error for the API and every other client.
+func handleNoRoute(d *Deps, pages *web.Pages) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		path := c.Request.URL.Path
+		if c.Request.Method == http.MethodGet && !strings.HasPrefix(path, "/api/") && wantsHTML(c.GetHeader("Accept")) {
+			render(c, d, pages, http.StatusNotFound, "error", &web.ErrorPage{Status: http.StatusNotFound,
+				Heading: "Page not found", Message: "There is no page at this address."})
+			return
+		}
+		writeError(c, d.Log, errNotFound("no such route: "+c.Request.Method+" "+path))
+	}
+}
+
+// wantsHTML reports whether an Accept header asks for HTML explicitly, as
+// browsers' navigations do; "*/*" alone (curl) gets JSON.
+func wantsHTML(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if mt == "text/html" || mt == "application/xhtml+xml" {
+			return true
+		}
+	}
+	return false
+}
+
+// pageProblem turns an error into what the page shows, logging failures
+// of ours as the API does.
+func pageProblem(c *gin.Context, d *Deps, err error) *web.Problem {
+	status, body := errorResponse(err)
+	if status >= 500 {
+		d.Log.Error("page failed", "err", err, "path", c.Request.URL.Path, "request_id", c.GetString(ctxRequestID))
+	}
+	e := body.Error
+	return &web.Problem{Status: status, Code: e.Code, Message: e.Message, Field: e.Field, Position: e.Position}
+}
+
+// render writes a page. Pages depend on the index, which changes, so
+// browsers revalidate rather than cache them.
+func render(c *gin.Context, d *Deps, pages *web.Pages, status int, name string, data any) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Cache-Control", "no-cache")
+	c.Status(status)
+	if err := pages.Render(c.Writer, name, data); err != nil {
+		d.Log.Error("render page", "page", name, "err", err, "request_id", c.GetString(ctxRequestID))
+		if !c.Writer.Written() {
+			c.String(http.StatusInternalServerError, "the page could not be rendered; it has been logged")
 		}
 	}
 }

@@ -29,11 +29,10 @@ func routes(r *gin.Engine, d *Deps) error {
 		return err
 	}
 	r.GET("/", handlePage(d, pages))
+	r.GET("/doc/:id", handleDocPage(d, pages))
 	r.GET("/static/*path", gin.WrapH(pages.Static()))
 
-	r.NoRoute(func(c *gin.Context) {
-		writeError(c, d.Log, errNotFound("no such route: "+c.Request.Method+" "+c.Request.URL.Path))
-	})
+	r.NoRoute(handleNoRoute(d, pages))
 	r.NoMethod(func(c *gin.Context) {
 		writeError(c, d.Log, &apiError{status: 405, code: "method_not_allowed", msg: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})

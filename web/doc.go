@@ -1,0 +1,240 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"policysearch/index"
+)
+
+// DocPage is what the document template renders: the whole text as
+// escaped HTML blocks with the query's words marked.
+type DocPage struct {
+	Doc       *index.Document
+	Query     string
+	TypeLabel string
+	SafeURL   string // the original URL if it is http(s)
+	Host      string // its host, for the link text
+	Back      string // the results the reader came from, or ""
+	TitleHTML template.HTML
+	Blocks    []Block
+	Matches   int // marked words in the text; the first has id m1
+	Extra     []Field
+	Related   []HitView // filled once semantic ranking exists
+}
+
+// Block is a heading, paragraph, list or preformatted run of the text.
+type Block struct {
+	Kind  string // h2, h3, p, ul, ol or pre
+	HTML  template.HTML
+	Items []template.HTML
+}
+
+// Field is one extra metadata value as text.
+type Field struct{ Name, Value string }
+
+// NewDocPage builds the page for doc. params is the search the reader
+// came from (its q is highlighted); it may be empty.
+func NewDocPage(doc *index.Document, params url.Values) *DocPage {
+	state := url.Values{}
+	for _, k := range Params {
+		for _, v := range params[k] {
+			if v = strings.TrimSpace(v); v != "" {
+				state.Add(k, v)
+			}
+		}
+	}
+	p := &DocPage{Doc: doc, Query: strings.TrimSpace(state.Get("q")), TypeLabel: SourceTypeLabel(doc.SourceType)}
+	if len(state) > 0 {
+		p.Back = "/?" + state.Encode()
+	}
+	if u, err := url.Parse(doc.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		p.SafeURL, p.Host = doc.URL, strings.TrimPrefix(u.Host, "www.")
+	}
+	m := NewMatcher(p.Query)
+	tw := &marker{spans: m.Spans(doc.Title)}
+	tw.write(doc.Title, 0, len(doc.Title))
+	p.TitleHTML = template.HTML(tw.take())
+	p.Blocks, p.Matches = renderText(doc.Text, doc.Title, m.Spans(doc.Text))
+	for k, v := range doc.Extra {
+		p.Extra = append(p.Extra, Field{Name: k, Value: extraValue(v)})
+	}
+	slices.SortFunc(p.Extra, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
+	return p
+}
+
+func extraValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	case float64, bool, json.Number:
+		return fmt.Sprint(v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+var (
+	mdHeading = regexp.MustCompile(`^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$`)
+	mdItem    = regexp.MustCompile(`^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+`)
+	mdFence   = regexp.MustCompile("^ {0,3}(```|~~~)")
+)
+
+// renderText turns plain or lightly marked-up (Markdown) text into blocks:
+// blank lines separate paragraphs; #-headings, list items and fenced code
+// are recognised; everything else is text. A heading that opens the text
+// and repeats the title is dropped. Every byte of output goes through the
+// escaping marker, so a document cannot inject markup.
+func renderText(text, title string, spans []Span) ([]Block, int) {
+	w := &marker{spans: spans, strip: "**", ids: true}
+	var blocks []Block
+	type line struct{ lo, hi int }
+	var lines []line
+	for lo := 0; lo <= len(text); {
+		hi := strings.IndexByte(text[lo:], '\n')
+		if hi < 0 {
+			lines = append(lines, line{lo, len(text)})
+			break
+		}
+		lines = append(lines, line{lo, lo + hi})
+		lo += hi + 1
+	}
+	para := line{-1, -1}
+	flush := func() {
+		if para.lo >= 0 {
+			w.write(text, para.lo, para.hi)
+			blocks = append(blocks, Block{Kind: "p", HTML: template.HTML(w.take())})
+			para = line{-1, -1}
+		}
+	}
+	var list *Block
+	item := line{-1, -1}
+	endItem := func() {
+		if item.lo >= 0 {
+			w.write(text, item.lo, item.hi)
+			list.Items = append(list.Items, template.HTML(w.take()))
+			item = line{-1, -1}
+		}
+	}
+	endList := func() {
+		if list != nil {
+			endItem()
+			blocks = append(blocks, *list)
+			list = nil
+		}
+	}
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		s := strings.TrimRight(text[l.lo:l.hi], "\r")
+		switch {
+		case strings.TrimSpace(s) == "":
+			flush()
+			endItem()
+			continue
+		case mdFence.MatchString(s):
+			flush()
+			endList()
+			j := i + 1
+			for j < len(lines) && !mdFence.MatchString(text[lines[j].lo:lines[j].hi]) {
+				j++
+			}
+			if i+1 < j {
+				w.strip = ""
+				w.write(text, lines[i+1].lo, lines[j-1].hi)
+				w.strip = "**"
+				blocks = append(blocks, Block{Kind: "pre", HTML: template.HTML(w.take())})
+			}
+			i = j
+			continue
+		}
+		if m := mdHeading.FindStringSubmatchIndex(s); m != nil {
+			flush()
+			endList()
+			if len(blocks) == 0 && list == nil && sameText(s[m[4]:m[5]], title) {
+				continue
+			}
+			kind := "h3"
+			if m[3]-m[2] <= 2 {
+				kind = "h2"
+			}
+			w.write(text, l.lo+m[4], l.lo+m[5])
+			blocks = append(blocks, Block{Kind: kind, HTML: template.HTML(w.take())})
+			continue
+		}
+		if m := mdItem.FindStringSubmatchIndex(s); m != nil {
+			flush()
+			kind := "ul"
+			if c := s[m[2]]; c >= '0' && c <= '9' {
+				kind = "ol"
+			}
+			if list != nil && list.Kind != kind {
+				endList()
+			}
+			if list == nil {
+				list = &Block{Kind: kind}
+			}
+			endItem()
+			item = line{l.lo + m[1], l.lo + len(s)}
+			continue
+		}
+		if list != nil && item.lo >= 0 {
+			item.hi = l.lo + len(s) // a continuation line of the item
+			continue
+		}
+		endList()
+		if para.lo < 0 {
+			para.lo = l.lo
+		}
+		para.hi = l.lo + len(s)
+	}
+	flush()
+	endList()
+	return blocks, w.count
+}
+
+// PageTitle is the text of the page's <title>.
+func (p *DocPage) PageTitle() string {
+	t := p.Doc.Title
+	if t == "" {
+		t = p.Doc.ID
+	}
+	return t + " – policysearch"
+}
+
+// Form is the header's search form, holding the query the reader came with.
+func (p *DocPage) Form() FormView { return FormView{Query: p.Query} }
+
+// ErrorPage is a whole-page error: an unknown document or route, or a
+// failure outside a search.
+type ErrorPage struct {
+	Status  int
+	Heading string
+	Message string
+	Query   string // a search to offer, if any
+}
+
+// PageTitle is the text of the page's <title>.
+func (p *ErrorPage) PageTitle() string { return p.Heading + " – policysearch" }
+
+// Form is the header's search form.
+func (p *ErrorPage) Form() FormView { return FormView{Query: p.Query} }
+
+// sameText compares a heading with the title, ignoring case, emphasis
+// markup and spacing.
+func sameText(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.NewReplacer("*", "", "_", "", "`", "").Replace(s)
+		return strings.ToLower(strings.Join(strings.Fields(s), " "))
+	}
+	return norm(a) != "" && norm(a) == norm(b)
+}

@@ -1,0 +1,51 @@
+// Progressive enhancement for the search page. Everything works without
+// it: filters have an Apply button, sort and pages are plain links.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.add("js");
+
+  var form = document.getElementById("search");
+  var q = document.getElementById("q");
+
+  // A ticked or unticked facet applies at once. Focus returns to the same
+  // checkbox after the reload, so keyboard users keep their place.
+  var FOCUS_KEY = "policysearch.focus";
+  document.querySelectorAll("input[data-autosubmit]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      try { sessionStorage.setItem(FOCUS_KEY, box.name + "=" + box.value); } catch (e) {}
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    });
+  });
+  try {
+    var want = sessionStorage.getItem(FOCUS_KEY);
+    if (want) {
+      sessionStorage.removeItem(FOCUS_KEY);
+      document.querySelectorAll("input[data-autosubmit]").forEach(function (box) {
+        if (box.name + "=" + box.value === want) { box.focus(); }
+      });
+    }
+  } catch (e) {}
+
+  // On narrow screens the filters start folded away above the results.
+  var filters = document.querySelector("details.filters");
+  if (filters && window.matchMedia("(max-width: 55.99rem)").matches) {
+    filters.open = false;
+  }
+
+  // "/" jumps to the search box, as on most search sites; Escape closes
+  // the query syntax panel.
+  var help = document.querySelector("details.help");
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey && q) {
+      e.preventDefault();
+      q.focus();
+      q.select();
+    } else if (e.key === "Escape" && help && help.open) {
+      help.open = false;
+      help.querySelector("summary").focus();
+    }
+  });
+})();
