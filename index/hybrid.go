@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -133,10 +134,11 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 			}
 			sorted = append(sorted, f)
 		}
-		return ix.fillHits(ctx, out, uq, sorted)
+		return ix.fillHits(ctx, out, uq, sorted, true)
 	}
+	fused = collapseFused(ix.dups, fused)
 	from := min((q.Page-1)*q.Size, len(fused))
-	return ix.fillHits(ctx, out, uq, fused[from:min(from+q.Size, len(fused))])
+	return ix.fillHits(ctx, out, uq, fused[from:min(from+q.Size, len(fused))], true)
 }
 
 // keepFunc returns the filter as a membership test on document ids, so the
@@ -246,36 +248,29 @@ func onlySemantic(fs []fusedHit) []fusedHit {
 }
 
 // fillHits loads the page's documents, with keyword highlights where the
-// query matched, and attaches each hit's provenance.
-func (ix *Index) fillHits(ctx context.Context, out *Results, uq query.Query, hits []fusedHit) (*Results, error) {
-	if len(hits) == 0 {
-		return out, nil
-	}
+// query matched, and attaches each hit's provenance (when provenance is
+// set: hybrid and semantic modes) and its syndicated copies.
+func (ix *Index) fillHits(ctx context.Context, out *Results, uq query.Query, hits []fusedHit, provenance bool) (*Results, error) {
 	ids := make([]string, len(hits))
 	for i, f := range hits {
 		ids[i] = f.id
 	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(bleve.NewDocIDQuery(ids))
-	b.AddShould(uq) // scores nothing here; it brings the match locations
-	res, err := ix.run(ctx, b, Query{Sort: SortRelevance}, page{size: len(ids), fields: true})
+	loaded, err := ix.load(ctx, uq, ids)
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]int{}
-	for i, h := range res.Hits {
-		byID[h.ID] = i
-	}
 	for _, f := range hits {
-		i, ok := byID[f.id]
+		bh, ok := loaded[f.id]
 		if !ok {
 			continue // deleted between the two reads
 		}
-		bh := res.Hits[i]
 		h := toHit(bh)
-		fused := f.fused
-		h.Score, h.Fused = fused, &fused
-		h.Ranks = &Ranks{Keyword: rankPtr(f.kwRank), Semantic: rankPtr(f.semRnk)}
+		h.Score = f.fused
+		if provenance {
+			fused := f.fused
+			h.Fused = &fused
+			h.Ranks = &Ranks{Keyword: rankPtr(f.kwRank), Semantic: rankPtr(f.semRnk)}
+		}
 		if f.sem != nil {
 			sim := f.sem.Similarity
 			h.Similarity = &sim
@@ -286,6 +281,25 @@ func (ix *Index) fillHits(ctx context.Context, out *Results, uq query.Query, hit
 			}
 		}
 		out.Hits = append(out.Hits, h)
+	}
+	return out, ix.attachCopies(ctx, out.Hits)
+}
+
+// load fetches ids with stored fields and the locations where uq matched.
+func (ix *Index) load(ctx context.Context, uq query.Query, ids []string) (map[string]*search.DocumentMatch, error) {
+	out := map[string]*search.DocumentMatch{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(bleve.NewDocIDQuery(ids))
+	b.AddShould(uq) // scores nothing here; it brings the match locations
+	res, err := ix.run(ctx, b, Query{Sort: SortRelevance}, page{size: len(ids), fields: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range res.Hits {
+		out[h.ID] = h
 	}
 	return out, nil
 }

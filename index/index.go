@@ -41,6 +41,7 @@ type Index struct {
 	alias bleve.IndexAlias
 
 	semantic Semantic      // nil: keyword search only
+	dups     *dupIndex     // near-duplicate fingerprints of every document
 	gen      atomic.Uint64 // bumps on every change; result caches key on it
 	onChange []func(ChangeEvent)
 }
@@ -69,7 +70,11 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st}
+	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex()}
+	if err := st.fingerprints(ix.dups.set); err != nil {
+		st.close()
+		return nil, fmt.Errorf("load near-duplicate fingerprints: %w", err)
+	}
 	ix.gen.Store(uint64(time.Now().UnixNano())) // caches from a previous run never match
 	if err := ix.openLive(ctx); err != nil {
 		st.close()

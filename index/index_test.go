@@ -101,7 +101,7 @@ func TestRecoverPending(t *testing.T) {
 	}
 	d := &Document{ID: "lost", Title: "Interrupted write", Text: "acknowledged durable text"}
 	d.ComputeHash()
-	if err := ix.store.put([]*Document{d}, d.IndexedAt); err != nil {
+	if err := ix.store.put([]*Document{d}, nil, d.IndexedAt); err != nil {
 		t.Fatal(err)
 	}
 	ix.Close()

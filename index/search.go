@@ -106,6 +106,10 @@ type Hit struct {
 	Similarity *float64 `json:"similarity,omitempty"`
 	Fused      *float64 `json:"fused_score,omitempty"`
 	Passage    *Passage `json:"passage,omitempty"`
+	// AlsoPublishedBy lists syndicated copies of this document (near-
+	// duplicates under other URLs), earliest first; they are not shown as
+	// hits of their own.
+	AlsoPublishedBy []Copy `json:"also_published_by,omitempty"`
 }
 
 // Ranks are 1-based positions of a hit in the keyword and semantic lists.
@@ -236,10 +240,13 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 		return nil, err
 	}
 	out := newResults(q, ModeKeyword, res)
+	if ix.anyCopies(res.Hits) {
+		return ix.collapsedKeyword(ctx, q, uq, filter, out)
+	}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, toHit(h))
 	}
-	return out, nil
+	return out, ix.attachCopies(ctx, out.Hits)
 }
 
 func withFilter(uq, filter query.Query) query.Query {

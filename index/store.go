@@ -13,6 +13,7 @@ var (
 	bucketDocs    = []byte("docs")
 	bucketPending = []byte("pending") // ids written to the store but maybe not yet to bleve
 	bucketMeta    = []byte("meta")
+	bucketSimhash = []byte("minhash") // near-duplicate signatures, by id
 	keyLastUpdate = []byte("last_update")
 )
 
@@ -36,7 +37,7 @@ func openStore(path string) (*store, error) {
 		return nil, fmt.Errorf("open document store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketDocs, bucketPending, bucketMeta} {
+		for _, b := range [][]byte{bucketDocs, bucketPending, bucketMeta, bucketSimhash} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -75,11 +76,19 @@ func (s *store) hashes(ids []string) (map[string]string, error) {
 	return out, err
 }
 
-// put stores docs and marks them pending in one fsynced transaction.
-func (s *store) put(docs []*Document, now time.Time) error {
+// put stores docs with their near-duplicate fingerprints and marks them
+// pending, in one fsynced transaction.
+func (s *store) put(docs []*Document, fingerprints map[string]signature, now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		b, p := tx.Bucket(bucketDocs), tx.Bucket(bucketPending)
+		b, p, sh := tx.Bucket(bucketDocs), tx.Bucket(bucketPending), tx.Bucket(bucketSimhash)
 		for _, d := range docs {
+			if sig := fingerprints[d.ID]; sig != nil {
+				if err := sh.Put([]byte(d.ID), encodeSignature(sig)); err != nil {
+					return err
+				}
+			} else if err := sh.Delete([]byte(d.ID)); err != nil {
+				return err
+			}
 			v, err := json.Marshal(d)
 			if err != nil {
 				return err
@@ -104,6 +113,9 @@ func (s *store) remove(ids []string, now time.Time) (existed []string, err error
 				continue
 			}
 			existed = append(existed, id)
+			if err := tx.Bucket(bucketSimhash).Delete([]byte(id)); err != nil {
+				return err
+			}
 			if err := b.Delete([]byte(id)); err != nil {
 				return err
 			}
@@ -209,4 +221,16 @@ func (s *store) size() int64 {
 		return nil
 	})
 	return n
+}
+
+// fingerprints calls fn for every stored near-duplicate signature.
+func (s *store) fingerprints(fn func(id string, sig signature)) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSimhash).ForEach(func(k, v []byte) error {
+			if sig := decodeSignature(v); sig != nil {
+				fn(string(k), sig)
+			}
+			return nil
+		})
+	})
 }

@@ -101,7 +101,11 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	for i, id := range order {
 		changed[i] = latest[id]
 	}
-	if err := ix.store.put(changed, now); err != nil {
+	prints := make(map[string]signature, len(changed))
+	for _, d := range changed {
+		prints[d.ID] = minhash(d.Text)
+	}
+	if err := ix.store.put(changed, prints, now); err != nil {
 		return nil, fmt.Errorf("store documents: %w", err)
 	}
 	if err := ix.apply(func(b *bleve.Batch) error {
@@ -116,6 +120,9 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	}
 	if err := ix.store.settle(order); err != nil {
 		ix.log.Warn("clear pending marks", "err", err) // harmless: recovery re-applies
+	}
+	for id, h := range prints {
+		ix.dups.set(id, h)
 	}
 	ix.changed(ChangeEvent{Put: changed})
 	return results, nil
@@ -163,6 +170,7 @@ func (ix *Index) Delete(ctx context.Context, id string) error {
 	if err := ix.store.settle(existed); err != nil {
 		ix.log.Warn("clear pending marks", "err", err)
 	}
+	ix.dups.remove(id)
 	ix.changed(ChangeEvent{Deleted: existed})
 	return nil
 }

@@ -26,6 +26,8 @@ type postResponse struct {
 type documentResponse struct {
 	*index.Document
 	Embedding *embedding.DocStatus `json:"embedding,omitempty"`
+	// Copies are syndicated copies of the document, earliest first.
+	Copies []index.Copy `json:"copies,omitempty"`
 }
 
 func handleGetDocument(d *Deps) gin.HandlerFunc {
@@ -36,6 +38,10 @@ func handleGetDocument(d *Deps) gin.HandlerFunc {
 			return
 		}
 		resp := documentResponse{Document: doc}
+		if resp.Copies, err = d.Index.Copies(c, doc.ID); err != nil {
+			writeError(c, d.Log, err)
+			return
+		}
 		if d.Embeddings != nil {
 			resp.Embedding = d.Embeddings.DocStatus(doc.ID)
 		}

@@ -1,0 +1,227 @@
+package index
+
+import (
+	"encoding/binary"
+	"hash/fnv"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Near-duplicate detection for syndicated copies: the same article under
+// several URLs, with small edits. Each document gets a MinHash signature of
+// its word 3-shingles; two documents are copies when their estimated
+// Jaccard similarity is at least dupJaccard. Locality-sensitive hashing
+// (bands of rows) finds candidates without comparing every pair.
+const (
+	dupHashes  = 48
+	dupBands   = 12
+	dupRows    = dupHashes / dupBands
+	dupJaccard = 0.7
+	// dupMinWords keeps short texts (a headline, a stub) out: their
+	// shingle sets are too small to call anything a copy.
+	dupMinWords = 40
+	shingle     = 3
+)
+
+// signature is a MinHash signature; nil means "too short to judge".
+type signature []uint32
+
+var dupSeeds = func() [dupHashes]uint64 {
+	var s [dupHashes]uint64
+	x := uint64(0x9E3779B97F4A7C15)
+	for i := range s {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		s[i] = x | 1
+	}
+	return s
+}()
+
+// minhash returns text's signature, or nil when it is too short.
+func minhash(text string) signature {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) < dupMinWords {
+		return nil
+	}
+	sig := make(signature, dupHashes)
+	for i := range sig {
+		sig[i] = ^uint32(0)
+	}
+	h := fnv.New64a()
+	for i := 0; i+shingle <= len(words); i++ {
+		h.Reset()
+		for _, w := range words[i : i+shingle] {
+			h.Write([]byte(w))
+			h.Write([]byte{0})
+		}
+		x := h.Sum64()
+		for j, seed := range dupSeeds {
+			// a cheap family of hash functions: multiply, then fold
+			v := x * seed
+			v ^= v >> 29
+			if m := uint32(v >> 32); m < sig[j] {
+				sig[j] = m
+			}
+		}
+	}
+	return sig
+}
+
+// similarity estimates the Jaccard similarity of two shingle sets.
+func similarity(a, b signature) float64 {
+	same := 0
+	for i := range a {
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	return float64(same) / float64(len(a))
+}
+
+func bandKey(sig signature, band int) uint64 {
+	h := fnv.New64a()
+	var b [4]byte
+	for _, v := range sig[band*dupRows : (band+1)*dupRows] {
+		binary.LittleEndian.PutUint32(b[:], v)
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
+// dupIndex holds every document's signature and the LSH band tables.
+type dupIndex struct {
+	mu    sync.RWMutex
+	sigs  map[string]signature
+	bands [dupBands]map[uint64][]string
+}
+
+func newDupIndex() *dupIndex {
+	d := &dupIndex{sigs: map[string]signature{}}
+	for i := range d.bands {
+		d.bands[i] = map[uint64][]string{}
+	}
+	return d
+}
+
+func (d *dupIndex) set(id string, sig signature) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.removeLocked(id)
+	if len(sig) != dupHashes {
+		return
+	}
+	d.sigs[id] = sig
+	for i := range d.bands {
+		k := bandKey(sig, i)
+		d.bands[i][k] = append(d.bands[i][k], id)
+	}
+}
+
+func (d *dupIndex) remove(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.removeLocked(id)
+}
+
+func (d *dupIndex) removeLocked(id string) {
+	sig, ok := d.sigs[id]
+	if !ok {
+		return
+	}
+	delete(d.sigs, id)
+	for i := range d.bands {
+		k := bandKey(sig, i)
+		ids := d.bands[i][k]
+		for j, x := range ids {
+			if x == id {
+				ids = append(ids[:j], ids[j+1:]...)
+				break
+			}
+		}
+		if len(ids) == 0 {
+			delete(d.bands[i], k)
+		} else {
+			d.bands[i][k] = ids
+		}
+	}
+}
+
+// neighbours calls fn for every document that is a copy of id.
+func (d *dupIndex) neighbours(id string, fn func(string) bool) {
+	sig := d.sigs[id]
+	if sig == nil {
+		return
+	}
+	checked := map[string]bool{id: true}
+	for i := range d.bands {
+		for _, other := range d.bands[i][bandKey(sig, i)] {
+			if checked[other] {
+				continue
+			}
+			checked[other] = true
+			if similarity(sig, d.sigs[other]) >= dupJaccard && !fn(other) {
+				return
+			}
+		}
+	}
+}
+
+// group returns id's copies, itself included, following copy links
+// transitively; nil when it has none.
+func (d *dupIndex) group(id string) []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	seen := map[string]bool{id: true}
+	queue := []string{id}
+	for len(queue) > 0 && len(seen) < 1000 {
+		cur := queue[0]
+		queue = queue[1:]
+		d.neighbours(cur, func(other string) bool {
+			if !seen[other] {
+				seen[other] = true
+				queue = append(queue, other)
+			}
+			return true
+		})
+	}
+	if len(seen) < 2 {
+		return nil
+	}
+	out := make([]string, 0, len(seen))
+	for x := range seen {
+		out = append(out, x)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// has reports whether id has at least one copy.
+func (d *dupIndex) has(id string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	found := false
+	d.neighbours(id, func(string) bool { found = true; return false })
+	return found
+}
+
+func encodeSignature(sig signature) []byte {
+	b := make([]byte, 4*len(sig))
+	for i, v := range sig {
+		binary.LittleEndian.PutUint32(b[4*i:], v)
+	}
+	return b
+}
+
+func decodeSignature(b []byte) signature {
+	if len(b) != 4*dupHashes {
+		return nil
+	}
+	sig := make(signature, dupHashes)
+	for i := range sig {
+		sig[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	return sig
+}
