@@ -32,6 +32,12 @@ type summaryLine struct {
 // number and the good lines around it are still indexed; each result line
 // is written only after its document is durable.
 func postNDJSON(c *gin.Context, d *Deps) {
+	// Result lines go out while the body still streams in; without full
+	// duplex, net/http would discard unread body (lines lost silently) at
+	// the first flush.
+	if err := http.NewResponseController(c.Writer).EnableFullDuplex(); err != nil {
+		d.Log.Debug("ndjson: full duplex unavailable", "err", err)
+	}
 	c.Header("Content-Type", "application/x-ndjson")
 	c.Status(http.StatusOK)
 	enc := json.NewEncoder(c.Writer)
