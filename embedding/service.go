@@ -110,6 +110,7 @@ type Service struct {
 	wg      sync.WaitGroup
 
 	requests, inputs, failures, cacheHits atomic.Int64
+	observe                               atomic.Pointer[func(time.Duration, error)] // see ObserveRequests
 }
 
 var _ index.Semantic = (*Service)(nil)

@@ -255,7 +255,11 @@ func (s *Service) embedWithRetry(ctx context.Context, inputs []string) ([][]floa
 func (s *Service) embed(ctx context.Context, inputs []string) ([][]float32, error) {
 	s.requests.Add(1)
 	s.inputs.Add(int64(len(inputs)))
+	start := time.Now()
 	vecs, err := s.client.Embed(ctx, inputs)
+	if fn := s.observe.Load(); fn != nil {
+		(*fn)(time.Since(start), err)
+	}
 	if err == nil {
 		if _, _, dims := s.vecs.stats(); dims != 0 && len(vecs[0]) != dims {
 			err = &EndpointError{Msg: fmt.Sprintf("endpoint returned %d-dimensional vectors, the index holds %d; a different model needs a different model name", len(vecs[0]), dims)}
@@ -269,6 +273,10 @@ func (s *Service) embed(ctx context.Context, inputs []string) ([][]float32, erro
 	}
 	return vecs, nil
 }
+
+// ObserveRequests has fn called after every request to the endpoint with
+// its duration and error (metrics); it may be set while the service runs.
+func (s *Service) ObserveRequests(fn func(time.Duration, error)) { s.observe.Store(&fn) }
 
 func (s *Service) fail(ids []string, err error) {
 	s.mu.Lock()
