@@ -32,6 +32,9 @@ func handlePage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 	}
 }
 
+// relatedCount is how many related documents a document page lists.
+const relatedCount = 5
+
 // handleDocPage renders one document in full, with the words of the
 // search it was reached from (its q parameter) highlighted.
 func handleDocPage(d *Deps, pages *web.Pages) gin.HandlerFunc {
@@ -48,7 +51,12 @@ func handleDocPage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 			render(c, d, pages, prob.Status, "error", page)
 			return
 		}
-		render(c, d, pages, http.StatusOK, "doc", web.NewDocPage(doc, c.Request.URL.Query()))
+		related, err := d.Index.Similar(c, doc.ID, relatedCount)
+		if err != nil { // the document still shows; only the list is missing
+			d.Log.Warn("related documents", "id", doc.ID, "err", err, "request_id", c.GetString(ctxRequestID))
+			related = nil
+		}
+		render(c, d, pages, http.StatusOK, "doc", web.NewDocPage(doc, c.Request.URL.Query(), related))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"policysearch/index"
@@ -25,7 +26,17 @@ type DocPage struct {
 	Blocks    []Block
 	Matches   int // marked words in the text; the first has id m1
 	Extra     []Field
-	Related   []HitView // filled once semantic ranking exists
+	Related   []RelatedView
+	// RelatedBy says how the related documents were found: "semantic"
+	// (by meaning) or "keyword" (shared words).
+	RelatedBy string
+}
+
+// RelatedView is one related document as the page lists it.
+type RelatedView struct {
+	index.Related
+	Href       string
+	Similarity string
 }
 
 // Block is a heading, paragraph, list or preformatted run of the text.
@@ -39,8 +50,8 @@ type Block struct {
 type Field struct{ Name, Value string }
 
 // NewDocPage builds the page for doc. params is the search the reader
-// came from (its q is highlighted); it may be empty.
-func NewDocPage(doc *index.Document, params url.Values) *DocPage {
+// came from (its q is highlighted); it may be empty. related may be nil.
+func NewDocPage(doc *index.Document, params url.Values, related *index.RelatedResults) *DocPage {
 	state := url.Values{}
 	for _, k := range Params {
 		for _, v := range params[k] {
@@ -65,6 +76,19 @@ func NewDocPage(doc *index.Document, params url.Values) *DocPage {
 		p.Extra = append(p.Extra, Field{Name: k, Value: extraValue(v)})
 	}
 	slices.SortFunc(p.Extra, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
+	if related != nil {
+		p.RelatedBy = related.Method
+		for _, r := range related.Hits {
+			if r.ID == doc.ID {
+				continue
+			}
+			v := RelatedView{Related: r, Href: DocHref(r.ID, state)}
+			if r.Similarity != nil {
+				v.Similarity = strconv.FormatFloat(*r.Similarity, 'f', 2, 64)
+			}
+			p.Related = append(p.Related, v)
+		}
+	}
 	return p
 }
 

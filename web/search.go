@@ -14,14 +14,14 @@ import (
 )
 
 // Params are the query-string parameters the page understands: exactly
-// those of /api/search (plus mode, for the semantic layer), so a page URL
-// and an API URL describe the same search.
+// those of /api/search, so a page URL and an API URL describe the same
+// search.
 var Params = []string{"q", "page", "size", "sort", "source", "source_type", "author", "country", "tag",
-	"language", "from", "to", "strict", "facet_size", "mode"}
+	"language", "from", "to", "strict", "facet_size", "mode", "fusion", "semantic_ratio"}
 
 // carried are the parameters no visible control of the form sets; hidden
 // inputs keep them when the form is submitted again.
-var carried = []string{"sort", "size", "strict", "author", "language", "facet_size", "mode"}
+var carried = []string{"sort", "size", "strict", "author", "language", "facet_size", "mode", "fusion", "semantic_ratio"}
 
 // Problem is an error as the page shows it: the API's status and message,
 // and for a query-syntax error the field and 1-based rune position.
@@ -371,7 +371,7 @@ func (p *SearchPage) pager() {
 }
 
 // semantic fills the hooks for meaning-based ranking: the mode control
-// appears once the semantic layer is configured, the banner whenever it
+// appears once an embeddings model is configured, the banner whenever it
 // could not take part.
 func (p *SearchPage) semantic() {
 	s := p.Results.Semantic
@@ -382,7 +382,9 @@ func (p *SearchPage) semantic() {
 		}
 		p.Banner += ". These results are ranked by keywords only."
 	}
-	if s.Status == "" || s.Status == "off" {
+	// Off with a model means keyword mode was chosen: the control stays,
+	// so the reader can switch back.
+	if (s.Status == "" || s.Status == "off") && s.Model == "" {
 		return
 	}
 	mode := p.Results.Mode

@@ -160,7 +160,13 @@ func fixedDoc() *index.Document {
 
 func TestDocPageGolden(t *testing.T) {
 	p := newPages(t)
-	golden(t, "doc.html", render(t, p, "doc", NewDocPage(fixedDoc(), url.Values{"q": {"sovereign AI -compute"}, "page": {"2"}})))
+	related := &index.RelatedResults{ID: "brief", Method: "semantic", Hits: []index.Related{
+		{ID: "brief", Title: "the document itself is skipped"},
+		{ID: "statement", Title: "Trusted AI in public services", Source: "Ministry", Published: "2024", Similarity: ptr(0.734)},
+		{ID: "undated", Title: "Public services"},
+	}}
+	golden(t, "doc.html", render(t, p, "doc", NewDocPage(fixedDoc(), url.Values{"q": {"sovereign AI -compute"}, "page": {"2"}}, related)))
+	golden(t, "doc_plain.html", render(t, p, "doc", NewDocPage(&index.Document{ID: "t", Text: "Only text."}, nil, nil)))
 	golden(t, "not_found.html", render(t, p, "error", &ErrorPage{Status: 404, Heading: "No such document",
 		Message: "There is no document with this id.", Query: "sovereign"}))
 }
@@ -182,8 +188,9 @@ func TestDocumentFieldsAreEscaped(t *testing.T) {
 	pages := map[string][]byte{
 		"results": render(t, p, "search", NewSearchPage(params, res, nil)),
 		"problem": render(t, p, "search", NewSearchPage(url.Values{"q": {evil}}, nil, &Problem{Status: 400, Field: "q", Position: 2, Message: evil})),
-		"doc":     render(t, p, "doc", NewDocPage(doc, url.Values{"q": {"script"}})),
-		"error":   render(t, p, "error", &ErrorPage{Status: 404, Heading: evil, Message: evil, Query: evil}),
+		"doc": render(t, p, "doc", NewDocPage(doc, url.Values{"q": {"script"}},
+			&index.RelatedResults{Method: evil, Hits: []index.Related{{ID: "y", Title: evil, Source: evil, Published: evil}}})),
+		"error": render(t, p, "error", &ErrorPage{Status: 404, Heading: evil, Message: evil, Query: evil}),
 	}
 	for name, b := range pages {
 		for _, bad := range []string{"<script>window", "<img src=x", "javascript:alert", `onload="x`} {
