@@ -1,0 +1,87 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"policysearch/index"
+	"policysearch/ingest"
+	"policysearch/seeds"
+)
+
+// xssTitle is a document title that would run script if the page ever
+// let a field through unescaped; the browser test asserts it never does.
+const xssTitle = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
+
+// pageDocs are the documents page tests search: the seeds, as the
+// service indexes them, plus 28 fixtures from several sources, countries
+// and years (testdata/pages/fixtures.ndjson), and a hostile one.
+func pageDocs(tb testing.TB) []index.Document {
+	tb.Helper()
+	var docs []index.Document
+	err := fs.WalkDir(seeds.FS, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !ingest.Supported(name) {
+			return err
+		}
+		f, err := seeds.FS.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return ingest.Load(context.Background(), "seeds/"+name, f, "", func(r ingest.Record) error {
+			if r.Err != nil {
+				return r.Err
+			}
+			docs = append(docs, r.Doc)
+			return nil
+		})
+	})
+	if err != nil {
+		tb.Fatalf("load seeds: %v", err)
+	}
+	f, err := os.Open(filepath.Join("testdata", "pages", "fixtures.ndjson"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var d index.Document
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			tb.Fatalf("fixtures.ndjson: %v", err)
+		}
+		docs = append(docs, d)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return append(docs, index.Document{ID: "xss-title", Title: xssTitle, Source: `<b>Injected</b> Press`, SourceType: "news",
+		Authors: []string{`<img src=x onerror="window.__xss=3">`}, Tags: []string{`<script>window.__xss=4</script>`},
+		Text: "A hostile payload document: its fields carry markup that must show as text.", URL: "javascript:window.__xss=5",
+		Published: index.MustDate("2021-04-01"), Country: "XX"})
+}
+
+// newPageServer is the real handler over a real index holding docs.
+func newPageServer(tb testing.TB, docs []index.Document) (http.Handler, *index.Index) {
+	tb.Helper()
+	ix, err := index.Open(context.Background(), tb.TempDir(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ix.Close() })
+	if _, err := ix.Put(context.Background(), docs); err != nil {
+		tb.Fatal(err)
+	}
+	h, err := New(Deps{Index: ix, Version: "test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h, ix
+}
