@@ -6,24 +6,26 @@ import (
 	"strings"
 )
 
-// loadMarkdown reads a Markdown file. The Markdown is kept as the text:
-// its markup is light enough to search and to show, so no rendering.
+// loadMarkdown reads a Markdown file. The text keeps its paragraphs but
+// loses its markup (heading marks, emphasis, link targets), because
+// snippets and the document page show it as prose.
 func loadMarkdown(ctx context.Context, src *source, out *emitter) error {
 	doc, body, err := frontMatterDoc(src, out)
 	if err != nil || doc == nil {
 		return err
 	}
+	title, rest := mdHeading(body)
+	switch {
+	case doc.Title == "" && title != "":
+		doc.Title, body = title, rest
+	case title != "" && strings.EqualFold(title, doc.Title):
+		body = rest // the heading repeats the front matter's title
+	}
 	if doc.Title == "" {
-		title, rest := mdHeading(body)
-		if title != "" {
-			doc.Title, body = title, rest
-		}
+		doc.Title = firstSentence(mdPlain(body))
 	}
 	if strings.TrimSpace(body) != "" {
-		doc.Text = body
-	}
-	if doc.Title == "" {
-		doc.Title = firstSentence(mdPlain(doc.Text))
+		doc.Text = mdText(body)
 	}
 	return out.emit(*doc, 0, 0)
 }
@@ -100,4 +102,22 @@ func mdPlain(text string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// mdText turns a Markdown body into plain prose: block markers and inline
+// markup go, code blocks stay verbatim.
+func mdText(text string) string {
+	var b strings.Builder
+	inFence := false
+	for line := range strings.Lines(text) {
+		if fence.MatchString(line) {
+			inFence = !inFence
+			continue
+		}
+		if !inFence {
+			line = mdInline(mdMark.ReplaceAllString(strings.TrimRight(line, "\n"), "")) + "\n"
+		}
+		b.WriteString(line)
+	}
+	return strings.TrimSpace(b.String())
 }
