@@ -249,3 +249,44 @@ func TestDeleteDropsVectors(t *testing.T) {
 		t.Error("deleted document still has a status")
 	}
 }
+
+func TestModelChangeReembedsAndQueryCache(t *testing.T) {
+	srv := startEndpoint(t, 64)
+	dir := t.TempDir()
+	r := newRig(t, srv, dir, Config{})
+	ctx := context.Background()
+	r.ix.Put(ctx, docsN(4, 30))
+	waitFor(t, "embedding", r.settled)
+	indexed := srv.Inputs()
+
+	before := srv.Requests()
+	for range 3 {
+		if _, err := r.svc.Nearest(ctx, "steel tariffs", 5, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := srv.Requests() - before; got != 1 {
+		t.Errorf("three identical queries sent %d requests, want 1 (cached)", got)
+	}
+
+	r.close()
+	first := srv.Inputs()
+	ix, err := index.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(Config{URL: srv.URL(), Model: "another-model"}, filepath.Join(dir, "embeddings.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer func() { cancel(); svc.Close(); ix.Close() }()
+	svc.Start(sctx, ix)
+	waitFor(t, "re-embedding with the new model", func() bool { return svc.Summary().Done == 4 && svc.Summary().Pending == 0 })
+	if got := srv.Inputs() - first; got != indexed {
+		t.Errorf("new model sent %d inputs, want %d (everything again)", got, indexed)
+	}
+	if svc.Model() != "another-model" || svc.Summary().Model != "another-model" {
+		t.Errorf("model = %s", svc.Model())
+	}
+}
