@@ -127,3 +127,7 @@ func (s *Service) Summary() Summary {
 	_, sum.Passages, sum.Dimensions = s.vecs.stats()
 	return sum
 }
+
+// Generation changes whenever the set of searchable vectors changes, so
+// cached search results that used older vectors are not served.
+func (s *Service) Generation() uint64 { return s.vecs.gen.Load() }

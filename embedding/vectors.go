@@ -3,6 +3,7 @@ package embedding
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // vectors holds every passage vector of the current model in one flat
@@ -15,6 +16,7 @@ type vectors struct {
 	slots []slot    // what each slot holds; doc "" marks a free slot
 	docs  map[string][]int
 	free  []int
+	gen   atomic.Uint64 // bumps on every change, for result caches
 }
 
 type slot struct {
@@ -52,6 +54,7 @@ func (v *vectors) set(doc string, spans []Passage, vecs [][]float32) {
 		idx = append(idx, s)
 	}
 	v.docs[doc] = idx
+	v.gen.Add(1)
 }
 
 func (v *vectors) remove(doc string) {
@@ -61,6 +64,9 @@ func (v *vectors) remove(doc string) {
 }
 
 func (v *vectors) removeLocked(doc string) {
+	if _, ok := v.docs[doc]; ok {
+		v.gen.Add(1)
+	}
 	for _, s := range v.docs[doc] {
 		v.slots[s] = slot{}
 		v.free = append(v.free, s)

@@ -42,6 +42,7 @@ type Index struct {
 
 	semantic Semantic      // nil: keyword search only
 	dups     *dupIndex     // near-duplicate fingerprints of every document
+	cache    *resultCache  // nil: off
 	gen      atomic.Uint64 // bumps on every change; result caches key on it
 	onChange []func(ChangeEvent)
 }
@@ -76,6 +77,8 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Index, error) {
 		return nil, fmt.Errorf("load near-duplicate fingerprints: %w", err)
 	}
 	ix.gen.Store(uint64(time.Now().UnixNano())) // caches from a previous run never match
+	ix.SetCacheSize(DefaultCacheSize)
+	ix.SetCacheSize(DefaultCacheSize)
 	if err := ix.openLive(ctx); err != nil {
 		st.close()
 		return nil, err

@@ -209,6 +209,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	key := ix.cacheKey(q)
+	if r, ok := ix.cache.get(key); ok {
+		r.TookMS = float64(time.Since(start).Microseconds()) / 1000
+		return r, nil
+	}
 	uq, notice, err := ix.Parse(q.Text, q.Strict)
 	if err != nil {
 		return nil, err
@@ -229,6 +234,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	out.Notice = notice
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	ix.cache.put(key, out)
 	return out, nil
 }
 
