@@ -13,6 +13,7 @@ func TestResultCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	q.Validate() // Search keys on the request with its defaults filled in
 	key := ix.cacheKey(q)
 	if _, ok := ix.cache.get(key); !ok {
 		t.Fatal("result not cached")
