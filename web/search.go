@@ -491,3 +491,14 @@ func (p *SearchPage) APIHref() string {
 
 // FirstPage is the search on its first page.
 func (p *SearchPage) FirstPage() string { return p.link(map[string][]string{"page": nil}) }
+
+// Took is the index's search time as the page shows it.
+func (p *SearchPage) Took() string {
+	if p.Results == nil {
+		return ""
+	}
+	if p.Results.TookMS < 0.1 {
+		return "under 0.1 ms"
+	}
+	return strconv.FormatFloat(p.Results.TookMS, 'f', 1, 64) + " ms"
+}
