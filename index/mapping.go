@@ -104,7 +104,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	when.IncludeInAll = false
 	doc.AddFieldMappingsAt("published_at", when)
 
-	for _, name := range []string{"url", "published"} {
+	// pages is stored only: a paged source's page spans (see pages.go).
+	for _, name := range []string{"url", "published", "pages"} {
 		f := mapping.NewKeywordFieldMapping()
 		f.Index, f.DocValues, f.IncludeInAll = false, false, false
 		f.Store = true
@@ -144,6 +145,9 @@ func bleveDoc(d *Document) map[string]any {
 	}
 	if len(d.Tags) > 0 {
 		m["tags"] = d.Tags
+	}
+	if ps := d.Pages(); len(ps) > 0 {
+		m["pages"] = encodePages(ps) // lets a hit say which page a snippet is on
 	}
 	if !d.Published.IsZero() {
 		m["published"] = d.Published.String()

@@ -99,6 +99,9 @@ type Hit struct {
 	Tags       []string `json:"tags,omitempty"`
 	Score      float64  `json:"score"`
 	Snippets   []string `json:"snippets"` // escaped HTML with <mark>
+	// SnippetPages gives, for a paged source (PDF), the page number of
+	// each snippet, index for index; absent for other documents.
+	SnippetPages []int `json:"snippet_pages,omitempty"`
 	// Provenance, present when semantic ranking took part: the hit's rank
 	// in each list (nil where it was absent), its best passage's cosine
 	// similarity, the fused score, and that passage.
@@ -265,7 +268,7 @@ func withFilter(uq, filter query.Query) query.Query {
 }
 
 // hitFields are the stored fields a result shows.
-var hitFields = []string{"title", "text", "url", "source", "source_type", "author", "published", "country", "language", "tags"}
+var hitFields = []string{"title", "text", "url", "source", "source_type", "author", "published", "country", "language", "tags", "pages"}
 
 // page says which slice of a result list one bleve request returns, and
 // what it computes besides: facets over all matches, stored fields and
@@ -376,7 +379,9 @@ func toHit(h *search.DocumentMatch) Hit {
 		Author: strs(h.Fields["author"]), Tags: strs(h.Fields["tags"]),
 	}
 	hit.TitleHTML = markAll(hit.Title, spans(h.Locations["title"]))
-	hit.Snippets = snippets(str("text"), spans(h.Locations["text"]), 3)
+	var at []int
+	hit.Snippets, at = snippets(str("text"), spans(h.Locations["text"]), 3)
+	hit.SnippetPages = snippetPages(str("pages"), at)
 	return hit
 }
 

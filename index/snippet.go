@@ -58,13 +58,15 @@ func markAll(text string, sp []span) string {
 // snippets picks up to n windows of text that hold the most distinct
 // matched words, in reading order, as escaped HTML with marks. Without
 // matches it returns the opening of the text, so every hit shows something.
-func snippets(text string, sp []span, n int) []string {
+// at holds where each snippet's first match (else the snippet) starts in
+// text, so paged documents can say which page a snippet is on.
+func snippets(text string, sp []span, n int) (out []string, at []int) {
 	if text == "" {
-		return []string{}
+		return []string{}, nil
 	}
 	if len(sp) == 0 {
 		w := window(text, 0, snippetWidth)
-		return []string{render(text, w, nil)}
+		return []string{render(text, w, nil)}, []int{w.start}
 	}
 	var chosen []span
 	used := make([]bool, len(sp))
@@ -105,14 +107,15 @@ func snippets(text string, sp []span, n int) []string {
 		chosen = append(chosen, w)
 	}
 	sort.Slice(chosen, func(i, j int) bool { return chosen[i].start < chosen[j].start })
-	out := make([]string, 0, len(chosen))
+	out = make([]string, 0, len(chosen))
 	for i, w := range chosen {
 		if i > 0 && w.start < chosen[i-1].end { // overlapping windows read as one
 			continue
 		}
 		out = append(out, render(text, w, sp))
+		at = append(at, firstIn(sp, w))
 	}
-	return out
+	return out, at
 }
 
 // window snaps [lo, hi) outwards-then-inwards to word boundaries.

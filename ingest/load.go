@@ -55,6 +55,7 @@ var loaders = map[string]loader{
 	".json":     loadJSON,
 	".jsonl":    loadJSONLines,
 	".ndjson":   loadJSONLines,
+	".pdf":      loadPDF,
 }
 
 // contentTypes maps media types to the extension whose loader reads them.
@@ -71,6 +72,7 @@ var contentTypes = map[string]string{
 	"application/x-jsonl":     ".jsonl",
 	"application/jsonlines":   ".jsonl",
 	"application/x-jsonlines": ".jsonl",
+	"application/pdf":         ".pdf",
 }
 
 // multiRecord formats hold many documents, so file-wide metadata such as
@@ -194,6 +196,8 @@ func sniff(br *bufio.Reader) (string, error) {
 			return ".jsonl", nil
 		}
 		return ".json", nil
+	case bytes.HasPrefix(t, []byte("%PDF-")):
+		return ".pdf", nil
 	case bytes.HasPrefix(t, []byte("---")), bytes.HasPrefix(t, []byte("# ")):
 		return ".md", nil
 	}

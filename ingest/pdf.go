@@ -1,0 +1,226 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"unicode"
+
+	"github.com/ledongthuc/pdf"
+
+	"policysearch/index"
+)
+
+// loadPDF reads a PDF's text layer page by page. Pages are joined by a
+// blank line and their byte ranges in the final text are kept in
+// Extra["pages"] (see index.PageSpan), so a snippet can say "p. 12". The
+// title is the document information's /Title unless it is a placeholder
+// (a file name, "untitled"), else the first sentence; /Author gives the
+// authors. A PDF without a text layer (a scan) is a failed record saying
+// so: there is nothing to search until it is OCRed.
+func loadPDF(ctx context.Context, src *source, out *emitter) error {
+	data, err := src.bytes()
+	if err != nil {
+		return err
+	}
+	r, err := openPDF(data)
+	if err != nil {
+		return out.fail(0, 0, err)
+	}
+	var text strings.Builder
+	var pages []index.PageSpan
+	n := r.NumPage()
+	for i := 1; i <= n; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t := strings.TrimSpace(cleanText(pageText(r.Page(i))))
+		if t == "" {
+			continue // blank or image-only page: keeps its number, holds no text
+		}
+		if text.Len() > 0 {
+			text.WriteString("\n\n")
+		}
+		start := text.Len()
+		text.WriteString(t)
+		pages = append(pages, index.PageSpan{Page: i, Start: start, End: text.Len()})
+	}
+	if text.Len() == 0 {
+		return out.fail(0, 0, invalid("%s has no text layer (a scanned image?); run OCR on it first", src.name))
+	}
+	info := pdfInfo(r)
+	doc := index.Document{
+		Title:   pdfTitle(info.Key("Title").Text()),
+		Text:    text.String(),
+		Authors: splitAuthors(info.Key("Author").Text()),
+		Extra:   map[string]any{index.PagesKey: pages, "page_count": n},
+	}
+	if doc.Title == "" {
+		doc.Title = firstSentence(doc.Text)
+	}
+	return out.emit(doc, 0, 0)
+}
+
+// openPDF parses the file's structure. The library panics on some
+// malformed files; one broken PDF must cost only its own record.
+func openPDF(data []byte) (r *pdf.Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, invalid("cannot read PDF: malformed file (%v)", p)
+		}
+	}()
+	r, err = pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		msg := err.Error()
+		if strings.Contains(strings.ToLower(msg), "encrypt") || strings.Contains(strings.ToLower(msg), "password") {
+			return nil, invalid("cannot read PDF: it is encrypted (%s)", msg)
+		}
+		return nil, invalid("cannot read PDF: %s", msg)
+	}
+	return r, nil
+}
+
+func pdfInfo(r *pdf.Reader) (v pdf.Value) {
+	defer func() {
+		if recover() != nil {
+			v = pdf.Value{}
+		}
+	}()
+	return r.Trailer().Key("Info")
+}
+
+// pdfTitle keeps a stated title unless it is what tools fill in when the
+// author set none.
+func pdfTitle(t string) string {
+	t = strings.Join(strings.Fields(cleanText(t)), " ")
+	lower := strings.ToLower(t)
+	lower = strings.TrimPrefix(lower, "microsoft word - ")
+	switch {
+	case t == "", lower == "untitled", strings.HasPrefix(lower, "untitled "):
+		return ""
+	}
+	for _, ext := range []string{".doc", ".docx", ".pdf", ".odt", ".rtf", ".indd", ".tex", ".txt", ".ps"} {
+		if strings.HasSuffix(lower, ext) {
+			return ""
+		}
+	}
+	return t
+}
+
+func splitAuthors(s string) []string {
+	s = strings.TrimSpace(cleanText(s))
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for _, a := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' }) {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// pageText rebuilds one page's text from its positioned glyphs, in the
+// order the page draws them (which is reading order for almost every
+// generated PDF, and keeps columns apart where sorting by position would
+// interleave them). A word break is a space glyph or a horizontal gap; a
+// line break is a vertical move; a larger move down, or any move up, is a
+// paragraph break. If the layout pass fails the library's plain text is
+// used instead.
+func pageText(p pdf.Page) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = plainPageText(p)
+		}
+	}()
+	glyphs := p.Content().Text
+	var b bytes.Buffer
+	var prevX, prevEnd, prevY, prevSize float64
+	started, space := false, false
+	for _, g := range glyphs {
+		if g.S == "\n" { // the library marks the end of each TJ array this way
+			continue
+		}
+		size := math.Abs(g.FontSize)
+		if size < 1 {
+			size = 1
+		}
+		if strings.TrimSpace(g.S) == "" {
+			space = true
+			prevEnd = g.X + g.W
+			continue
+		}
+		if started {
+			dy := prevY - g.Y
+			ref := max(size, prevSize)
+			switch {
+			case math.Abs(dy) > 0.5*ref:
+				if dy > 1.8*ref || dy < 0 {
+					b.WriteString("\n\n")
+				} else if endsWithHyphen(b.Bytes()) && startsLower(g.S) {
+					b.Truncate(b.Len() - 1) // "regu-" + "lation" on the next line is one word
+				} else {
+					b.WriteByte('\n')
+				}
+			case space || g.X-prevEnd > 0.15*ref || g.X < prevX-0.5*ref:
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(g.S)
+		started, space = true, false
+		prevX, prevEnd, prevY, prevSize = g.X, g.X+g.W, g.Y, size
+	}
+	return tidyLines(b.String())
+}
+
+// plainPageText is the library's own extraction: no layout, but it copes
+// with pages the layout pass cannot.
+func plainPageText(p pdf.Page) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = ""
+		}
+	}()
+	s, err := p.GetPlainText(nil)
+	if err != nil {
+		return ""
+	}
+	return tidyLines(s)
+}
+
+// tidyLines folds runs of spaces, trims every line and keeps at most one
+// blank line in a row.
+func tidyLines(s string) string {
+	var b strings.Builder
+	blank := 0
+	for line := range strings.Lines(s) {
+		line = strings.Join(strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' || r == '\u00a0' || r == '\n' || r == '\r' }), " ")
+		if line == "" {
+			blank++
+			continue
+		}
+		if b.Len() > 0 {
+			if blank > 0 {
+				b.WriteString("\n\n")
+			} else {
+				b.WriteByte('\n')
+			}
+		}
+		blank = 0
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+func endsWithHyphen(s []byte) bool {
+	return len(s) > 1 && s[len(s)-1] == '-' && unicode.IsLetter(rune(s[len(s)-2]))
+}
+
+func startsLower(s string) bool {
+	for _, r := range s {
+		return unicode.IsLower(r)
+	}
+	return false
+}
