@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"policysearch/index"
 )
@@ -116,7 +118,8 @@ var (
 
 // renderText turns plain or lightly marked-up (Markdown) text into blocks:
 // blank lines separate paragraphs; #-headings, list items and fenced code
-// are recognised; everything else is text. A heading that opens the text
+// are recognised, and so is a heading whose markup ingestion removed (see
+// headingLike); everything else is text. A heading that opens the text
 // and repeats the title is dropped. Every byte of output goes through the
 // escaping marker, so a document cannot inject markup.
 func renderText(text, title string, spans []Span) ([]Block, int) {
@@ -136,8 +139,12 @@ func renderText(text, title string, spans []Span) ([]Block, int) {
 	para := line{-1, -1}
 	flush := func() {
 		if para.lo >= 0 {
+			kind := "p"
+			if headingLike(text[para.lo:para.hi]) && strings.TrimSpace(text[para.hi:]) != "" {
+				kind = "h2"
+			}
 			w.write(text, para.lo, para.hi)
-			blocks = append(blocks, Block{Kind: "p", HTML: template.HTML(w.take())})
+			blocks = append(blocks, Block{Kind: kind, HTML: template.HTML(w.take())})
 			para = line{-1, -1}
 		}
 	}
@@ -261,4 +268,20 @@ func sameText(a, b string) bool {
 		return strings.ToLower(strings.Join(strings.Fields(s), " "))
 	}
 	return norm(a) != "" && norm(a) == norm(b)
+}
+
+// headingLike reports whether a paragraph reads as a section heading: one
+// short line, starting with a capital or a digit, not ending like a
+// sentence. Ingestion keeps headings of Markdown and HTML as such lines.
+func headingLike(p string) bool {
+	p = strings.TrimSpace(p)
+	if p == "" || len(p) > 90 || strings.ContainsRune(p, '\n') {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(p)
+	if !unicode.IsUpper(r) && !unicode.IsDigit(r) {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(p)
+	return !strings.ContainsRune(".!?:;,…\"'”’)]", last)
 }

@@ -150,7 +150,7 @@ func fixedDoc() *index.Document {
 	return &index.Document{
 		ID: "brief", Title: "Sovereign AI: <b>capability</b>",
 		Text: "# Sovereign AI: <b>capability</b>\n\nGovernments want **sovereign** AI.\nIt is <script>alert(1)</script> about compute.\n\n" +
-			"## Where control matters\n\n- inference for public services\n- data governance\n\n1. first\n2. second\n\nThe sovereignty of data.",
+			"## Where control matters\n\n- inference for public services\n- data governance\n\n1. first\n2. second\n\nA heading without markup\n\nThe sovereignty of data.\n\nThank you.\n\nThe end",
 		URL: "https://policylab.example.org/briefs/compute", Source: "Policy Lab", SourceType: "think_tank",
 		Authors: []string{"Ada Lovelace"}, Published: index.MustDate("2025-03"), Country: "UK", Language: "en",
 		Tags: []string{"AI", "compute"}, Extra: map[string]any{"party": "Independent", "pages": 12.0, "refs": []any{"a", "b"}},
