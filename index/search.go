@@ -160,7 +160,7 @@ func (q *Query) Validate() error {
 		return InvalidField("page", "must be 1 or more")
 	case q.Size < 1 || q.Size > MaxSize:
 		return InvalidField("size", "must be between 1 and %d", MaxSize)
-	case q.Page*q.Size > MaxWindow:
+	case q.Page > MaxWindow/q.Size: // not page*size, which overflows
 		return InvalidField("page", "page × size must not exceed %d; narrow the search with filters instead", MaxWindow)
 	case q.FacetSize < 1 || q.FacetSize > MaxFacetSize:
 		return InvalidField("facet_size", "must be between 1 and %d", MaxFacetSize)
