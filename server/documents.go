@@ -99,9 +99,11 @@ func handlePostDocuments(d *Deps) gin.HandlerFunc {
 		}
 		res, err := d.Index.Put(c, docs)
 		if err != nil {
+			d.Metrics.IngestFailed("json", len(docs))
 			writeError(c, d.Log, err)
 			return
 		}
+		d.Metrics.Ingested("json", res)
 		ids := make([]string, len(res))
 		for i, r := range res {
 			ids[i] = r.ID
@@ -184,9 +186,11 @@ func handlePutDocument(d *Deps) gin.HandlerFunc {
 		doc.ID = id
 		res, err := d.Index.Put(c, []index.Document{doc})
 		if err != nil {
+			d.Metrics.IngestFailed("json", 1)
 			writeError(c, d.Log, err)
 			return
 		}
+		d.Metrics.Ingested("json", res)
 		status := http.StatusOK
 		if res[0].Status == index.Added {
 			status = http.StatusCreated

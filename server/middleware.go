@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"policysearch/metrics"
 )
 
 const ctxRequestID = "request_id"
@@ -87,5 +89,19 @@ func securityHeaders() gin.HandlerFunc {
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY")
 		c.Next()
+	}
+}
+
+// countRequests feeds the HTTP series: by route template, so document
+// ids do not become labels; requests matching no route are "unmatched".
+func countRequests(m *metrics.Registry) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		m.ObserveHTTP(c.Request.Method, route, c.Writer.Status(), time.Since(start))
 	}
 }

@@ -49,6 +49,7 @@ func postNDJSON(c *gin.Context, d *Deps) {
 			return nil
 		}
 		res, err := d.Index.Put(c, batch)
+		d.Metrics.Ingested("ndjson", res)
 		for i, line := range lines {
 			r := lineResult{Line: line, ID: batch[i].ID}
 			if i < len(res) {
@@ -58,6 +59,7 @@ func postNDJSON(c *gin.Context, d *Deps) {
 				_, body := errorResponse(err)
 				r.Error = &body.Error
 				counts["failed"]++
+				d.Metrics.IngestFailed("ndjson", 1)
 			}
 			if werr := enc.Encode(r); werr != nil {
 				return werr
@@ -74,6 +76,7 @@ func postNDJSON(c *gin.Context, d *Deps) {
 		if rec.Err != nil {
 			_, body := errorResponse(rec.Err)
 			counts["failed"]++
+			d.Metrics.IngestFailed("ndjson", 1)
 			return enc.Encode(lineResult{Line: rec.Line, Error: &body.Error})
 		}
 		rec.Doc.EnsureID()

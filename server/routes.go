@@ -9,11 +9,14 @@ import (
 // routes is the whole HTTP surface of policysearch on one screen.
 func routes(r *gin.Engine, d *Deps) error {
 	r.Use(requestID(), logRequests(d.Log), recoverJSON(d.Log), securityHeaders())
+	r.Use(countRequests(d.Metrics), allowCORS(d), limitRate(d), authorize(d))
 
 	r.GET("/healthz", handleHealth())
 	r.GET("/readyz", handleReady(d))
+	r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
 
 	api := r.Group("/api")
+	api.GET("/openapi.json", handleOpenAPI())
 	api.GET("/search", handleSearch(d))
 	api.GET("/stats", handleStats(d))
 	api.GET("/documents/:id", handleGetDocument(d))

@@ -6,14 +6,16 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"policysearch/index"
 )
 
-// MaxQueryLength caps q: long enough for a pasted paragraph or two, short
-// enough that one request cannot make the parser and bleve do unbounded work.
+// MaxQueryLength is the default cap on q (Deps.MaxQueryBytes): long
+// enough for a pasted paragraph or two, short enough that one request
+// cannot make the parser and bleve do unbounded work.
 const MaxQueryLength = 4096
 
 // searchParams are the query-string parameters /api/search and the page
@@ -30,10 +32,6 @@ func parseSearch(v url.Values) (index.Query, error) {
 			Tag:        values(v, "tag"),
 			Language:   values(v, "language"),
 		},
-	}
-	if len(q.Text) > MaxQueryLength {
-		return q, &apiError{status: http.StatusRequestURITooLong, code: "query_too_long", field: "q",
-			msg: "q is longer than " + strconv.Itoa(MaxQueryLength) + " bytes"}
 	}
 	var err error
 	for _, p := range []struct {
@@ -115,9 +113,19 @@ func handleSearch(d *Deps) gin.HandlerFunc {
 	}
 }
 
-// search runs a query under the per-search deadline.
+// search runs a query under the per-search deadline, after checking its
+// length against the configured limit.
 func search(ctx context.Context, d *Deps, q index.Query) (*index.Results, error) {
+	if len(q.Text) > d.MaxQueryBytes {
+		return nil, &apiError{status: http.StatusRequestURITooLong, code: "query_too_long", field: "q",
+			msg: "q is longer than " + strconv.Itoa(d.MaxQueryBytes) + " bytes"}
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.SearchTimeout)
 	defer cancel()
-	return d.Index.Search(ctx, q)
+	start := time.Now()
+	res, err := d.Index.Search(ctx, q)
+	if err == nil {
+		d.Metrics.ObserveSearch(res.Mode, time.Since(start))
+	}
+	return res, err
 }

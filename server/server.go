@@ -11,6 +11,7 @@ import (
 
 	"policysearch/embedding"
 	"policysearch/index"
+	"policysearch/metrics"
 )
 
 // Deps is everything the HTTP layer needs; cmd wires it.
@@ -30,6 +31,20 @@ type Deps struct {
 	// TrustedProxies lists proxy addresses whose X-Forwarded-For is
 	// believed; empty means the peer address is the client.
 	TrustedProxies []string
+	// MaxQueryBytes caps q (414); 0 means MaxQueryLength.
+	MaxQueryBytes int
+	// WriteKeys grant writes and admin; with none, writes are taken from
+	// loopback only. ReadKey, when set, is needed (or a write key) to
+	// read; MetricsKey likewise guards /metrics. See auth.go.
+	WriteKeys  []string
+	ReadKey    string
+	MetricsKey string
+	// ReadLimit and WriteLimit rate-limit each client; zero is off.
+	ReadLimit, WriteLimit RateLimit
+	// CORSOrigins may call the API from a browser page; empty is off.
+	CORSOrigins []string
+	// Metrics receives the service's series; nil builds a private one.
+	Metrics *metrics.Registry
 }
 
 func (d *Deps) defaults() {
@@ -44,6 +59,12 @@ func (d *Deps) defaults() {
 	}
 	if d.SearchTimeout == 0 {
 		d.SearchTimeout = 10 * time.Second
+	}
+	if d.MaxQueryBytes == 0 {
+		d.MaxQueryBytes = MaxQueryLength
+	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.New(d.Version, d.Index, d.Embeddings)
 	}
 }
 
