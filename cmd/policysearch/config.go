@@ -29,10 +29,12 @@ type Config struct {
 	APIKey string
 	// Embeddings configures semantic ranking; an empty URL turns it off.
 	Embeddings embedding.Config
+	// HTTP is serve's access rules, limits and timeouts (httpconfig.go).
+	HTTP HTTPConfig
 }
 
 func defaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true}
+	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig()}
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
@@ -40,6 +42,9 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			*dst = v
 		}
+	}
+	if err := c.HTTP.fromEnv(getenv); err != nil {
+		return err
 	}
 	set("POLICYSEARCH_ADDR", &c.Addr)
 	set("POLICYSEARCH_DATA", &c.Data)
@@ -137,7 +142,7 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return c.HTTP.Validate()
 }
 
 // logger builds the process logger: text for people at a terminal, JSON

@@ -118,16 +118,27 @@ func versionCmd() command {
 	return command{
 		name: "version", usage: "", summary: "Print the version and the commit it was built from.",
 		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
-			commit := "unknown"
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				for _, s := range bi.Settings {
-					if s.Key == "vcs.revision" {
-						commit = s.Value
-					}
-				}
-			}
-			fmt.Fprintf(io.stdout, "policysearch %s (commit %s)\n", version, commit)
+			fmt.Fprintf(io.stdout, "policysearch %s (commit %s)\n", version, buildCommit())
 			return nil
 		},
 	}
+}
+
+// commit is stamped at build time with -ldflags "-X main.commit=…" (the
+// Dockerfile does, from its COMMIT build argument, because a Docker build
+// has no .git); otherwise the Go toolchain's VCS stamp is used.
+var commit = ""
+
+func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
 }

@@ -10,13 +10,13 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/spf13/pflag"
 
 	"policysearch/embedding"
 	"policysearch/index"
 	"policysearch/ingest"
+	"policysearch/metrics"
 	"policysearch/seeds"
 	"policysearch/server"
 )
@@ -34,6 +34,7 @@ func serveCmd() command {
 			dataFlags(fs, c)
 			fs.BoolVar(&c.Seeds, "seeds", c.Seeds, "index the built-in seed documents at start (env POLICYSEARCH_SEEDS)")
 			embeddingFlags(fs, c)
+			httpFlags(fs, c)
 		},
 		do: serve,
 	}
@@ -78,7 +79,13 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			return fmt.Errorf("index seeds: %w", err)
 		}
 	}
-	h, err := server.New(server.Deps{Index: ix, Embeddings: sem, Log: log.With("component", "http"), Version: version})
+	deps, err := cfg.serverDeps(log.With("component", "http"))
+	if err != nil {
+		return err
+	}
+	deps.Index, deps.Embeddings, deps.Log, deps.Version = ix, sem, log.With("component", "http"), version
+	deps.Metrics = metrics.New(version, ix, sem) // deps.Metrics.Feeds is for the feed poller
+	h, err := server.New(deps)
 	if err != nil {
 		return err
 	}
@@ -88,10 +95,10 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       10 * time.Minute, // bulk NDJSON uploads stream for a while
-		WriteTimeout:      10 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -112,9 +119,13 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		return err
 	}
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	if err != nil { // past the timeout: cut the connections still open
+		log.Warn("requests still running at the shutdown timeout; closing their connections", "timeout", cfg.HTTP.ShutdownTimeout)
+		srv.Close()
+	}
 	wg.Wait()
 	return err
 }
