@@ -44,7 +44,7 @@ type Bench struct {
 
 // Open loads c into a new index in a temporary data directory and, with
 // embeddings configured, waits until every document is embedded.
-func Open(ctx context.Context, c *Collection, cfg Config) (b *Bench, err error) {
+func Open(ctx context.Context, c *Collection, cfg Config) (_ *Bench, err error) {
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -53,9 +53,9 @@ func Open(ctx context.Context, c *Collection, cfg Config) (b *Bench, err error) 
 	if err != nil {
 		return nil, err
 	}
-	b = &Bench{coll: c, dir: dir, back: map[string]string{}}
+	b := &Bench{coll: c, dir: dir, back: map[string]string{}}
 	defer func() {
-		if err != nil {
+		if err != nil { // b, not the nil returned, holds what to clean up
 			b.Close()
 		}
 	}()

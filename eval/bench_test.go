@@ -81,3 +81,21 @@ func TestOpenRemovesTempDir(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+func TestOpenCleansUpOnError(t *testing.T) {
+	c, err := Read(FormatBEIR, filepath.Join("testdata", "beir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	// No model: the embedding layer refuses the config after the index
+	// is already open, so Open must close it and remove the directory.
+	cfg := Config{TempDir: tmp}
+	cfg.Embeddings.URL = "http://127.0.0.1:1/v1"
+	if _, err := Open(context.Background(), c, cfg); err == nil {
+		t.Fatal("Open accepted an embeddings config without a model")
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
