@@ -62,7 +62,7 @@ func TestOpenAPI(t *testing.T) {
 		return h
 	}
 	main := newHandler(Deps{Index: ts.ix, Embeddings: svc, WriteKeys: []string{wk}, ReadKey: rk, MetricsKey: mk,
-		MaxBodyBytes: 2048, MaxQueryBytes: 100})
+		MaxBodyBytes: 2048, MaxQueryBytes: 100, Feeds: testFeeds(t, ts.ix, false)})
 	limited := newHandler(Deps{Index: ts.ix, Embeddings: svc, ReadLimit: RateLimit{Rate: 0.001, Burst: 1}})
 	other := newTestServer(t, index.Document{ID: "x", Title: "Keyword only"})
 	closed, err := index.Open(context.Background(), t.TempDir(), nil)
@@ -134,6 +134,14 @@ func TestOpenAPI(t *testing.T) {
 		r("POST", "/api/embeddings/retry", 202),
 		{h: other.h, method: "POST", target: "/api/embeddings/retry", remote: "127.0.0.1:9", want: 409},
 		r("POST", "/api/admin/rebuild", 200),
+		r("GET", "/api/feeds", 200),
+		withBody(r("POST", "/api/feeds", 201), "application/json", feedBody),
+		withBody(r("POST", "/api/feeds", 409), "application/json", feedBody),
+		withBody(r("POST", "/api/feeds", 400), "application/json", `{"url":"http://127.0.0.1:8080/feed.xml"}`),
+		bad(withBody(r("POST", "/api/feeds", 400), "application/json", `{"url":"https://example.org/f","colour":"red"}`)),
+		r("GET", "/api/feeds", 200),
+		r("DELETE", "/api/feeds/"+feedID(feedURL), 200),
+		r("DELETE", "/api/feeds/"+feedID(feedURL), 404),
 		r("GET", "/", 200),
 		r("GET", "/?q=export+controls&mode=hybrid", 200),
 		bad(r("GET", "/?q=%22x&strict=true", 400)),

@@ -26,6 +26,9 @@ func routes(r *gin.Engine, d *Deps) error {
 	api.GET("/documents/:id/similar", handleSimilar(d))
 	api.POST("/embeddings/retry", handleRetryEmbeddings(d))
 	api.POST("/admin/rebuild", handleRebuild(d))
+	api.GET("/feeds", handleListFeeds(d))
+	api.POST("/feeds", handleCreateFeed(d))
+	api.DELETE("/feeds/:id", handleDeleteFeed(d))
 
 	pages, err := web.New(d.Version)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"policysearch/embedding"
+	"policysearch/feeds"
 	"policysearch/index"
 	"policysearch/metrics"
 )
@@ -45,6 +46,9 @@ type Deps struct {
 	CORSOrigins []string
 	// Metrics receives the service's series; nil builds a private one.
 	Metrics *metrics.Registry
+	// Feeds is the feed reader behind /api/feeds; nil lists no feeds and
+	// refuses subscriptions.
+	Feeds *feeds.Service
 }
 
 func (d *Deps) defaults() {
