@@ -31,10 +31,12 @@ type Config struct {
 	Embeddings embedding.Config
 	// HTTP is serve's access rules, limits and timeouts (httpconfig.go).
 	HTTP HTTPConfig
+	// Ingest is serve's watched folders and feeds (ingestconfig.go).
+	Ingest IngestConfig
 }
 
 func defaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig()}
+	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig(), Ingest: defaultIngestConfig()}
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
@@ -44,6 +46,9 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		}
 	}
 	if err := c.HTTP.fromEnv(getenv); err != nil {
+		return err
+	}
+	if err := c.Ingest.fromEnv(getenv); err != nil {
 		return err
 	}
 	set("POLICYSEARCH_ADDR", &c.Addr)
@@ -141,6 +146,9 @@ func (c *Config) Validate() error {
 		if err := c.Embeddings.Validate(); err != nil {
 			return err
 		}
+	}
+	if err := c.Ingest.Validate(); err != nil {
+		return err
 	}
 	return c.HTTP.Validate()
 }

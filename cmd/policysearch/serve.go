@@ -35,6 +35,7 @@ func serveCmd() command {
 			fs.BoolVar(&c.Seeds, "seeds", c.Seeds, "index the built-in seed documents at start (env POLICYSEARCH_SEEDS)")
 			embeddingFlags(fs, c)
 			httpFlags(fs, c)
+			ingestFlags(fs, c)
 		},
 		do: serve,
 	}
@@ -85,6 +86,14 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	}
 	deps.Index, deps.Embeddings, deps.Log, deps.Version = ix, sem, log.With("component", "http"), version
 	deps.Metrics = metrics.New(version, ix, sem) // deps.Metrics.Feeds is for the feed poller
+	// The folder watcher and the feed reader run beside the HTTP server.
+	bg, err := openBackground(cfg, ix, log)
+	if err != nil {
+		return err
+	}
+	defer bg.stop() // before the index closes
+	deps.Feeds = bg.Feeds
+	bg.Feeds.SetCounters(deps.Metrics.Feeds.Polls, deps.Metrics.Feeds.Errors)
 	h, err := server.New(deps)
 	if err != nil {
 		return err
@@ -109,6 +118,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			serveErr <- err
 		}
 	})
+	bg.start(ctx, log)
 	url := "http://" + ln.Addr().String()
 	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", cfg.Data, "version", version)
 	fmt.Fprintf(io.stdout, "policysearch %s listening on %s\n", version, url)
