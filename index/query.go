@@ -20,10 +20,20 @@ var QueryFields = []string{"title", "text", "source", "author", "tag", "country"
 // word found in only one of them, and tf-idf's length norm (1/√length)
 // makes one match in an eight-word title score like a hundred in a
 // thousand-word body (tf counts by its square root). At 2.0 one title
-// word outweighed the whole body;
-// 0.15 measured best on Cranfield (docs/RELEVANCE.md) and still ranks a
-// title match first.
+// word outweighed the whole body; 0.15 measured best on Cranfield
+// (docs/RELEVANCE.md) and still ranks a title match first.
 const titleBoost = 0.15
+
+// Neighbouring words typed as plain words also count as a phrase, with
+// this boost, so that `export controls` ranks the phrase "export
+// controls" above a text that says "export" and, far away, "controls".
+// The phrase only adds to the words' own scores; it matches nothing they
+// did not. At most maxProximityPairs pairs, so a pasted paragraph does
+// not run hundreds of phrase searches.
+const (
+	proximityBoost    = 0.5
+	maxProximityPairs = 16
+)
 
 // compiler turns the query language AST into a bleve query. Terms are run
 // through the field's own analyzer, so prefix and fuzzy terms compare
@@ -56,6 +66,12 @@ func (c compiler) compile(e querylang.Expr) (query.Query, error) {
 		}
 		if b.Must == nil && b.Should == nil {
 			b.AddMust(bleve.NewMatchAllQuery()) // "-x" alone means everything but x
+		}
+		if prox := c.proximity(e); prox != nil {
+			outer := bleve.NewBooleanQuery()
+			outer.AddMust(b)
+			outer.AddShould(prox) // a bonus: must plus should scores add up
+			return outer, nil
 		}
 		return b, nil
 	case *querylang.And:
@@ -199,6 +215,43 @@ func (c compiler) prose(t *querylang.Term, field string) query.Query {
 	q.SetField(field)
 	q.Analyzer = analyzer
 	return q
+}
+
+// proximity returns text phrases for neighbouring plain words of s, or
+// nil when there are none. Only optional words without field, boost or
+// syntax pair up: quotes, operators and fields already say what the user
+// means. Stop words between two words stay in the phrase, where they are
+// gaps ("heat transfer in the wake" pairs "transfer in the wake"), and
+// break nothing.
+func (c compiler) proximity(s *querylang.Seq) query.Query {
+	a := c.ix.mapping.AnalyzerNamed(proseAnalyzer)
+	var phrases []query.Query
+	var run []string // from the last content word up to here
+	for _, cl := range s.Clauses {
+		t, ok := cl.Expr.(*querylang.Term)
+		if !ok || cl.Occur != querylang.Should || t.Field != "" || t.Kind != querylang.Word || t.Boost != 0 {
+			run = nil
+			continue
+		}
+		if len(a.Analyze([]byte(t.Value))) == 0 { // a stop word or punctuation
+			if run != nil {
+				run = append(run, t.Value)
+			}
+			continue
+		}
+		if run != nil && len(phrases) < maxProximityPairs {
+			p := bleve.NewMatchPhraseQuery(strings.Join(append(run, t.Value), " "))
+			p.SetField("text")
+			p.Analyzer = proseAnalyzer
+			p.SetBoost(proximityBoost)
+			phrases = append(phrases, p)
+		}
+		run = []string{t.Value}
+	}
+	if len(phrases) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(phrases...)
 }
 
 // maxPrefixTerms bounds how many indexed terms one prefix expands to.
