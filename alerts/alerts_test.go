@@ -49,7 +49,7 @@ func TestWebhookDeliversOncePerNewMatchingDocument(t *testing.T) {
 	}
 
 	r.put(index.Document{ID: "t1", Title: "Steel tariffs", Text: "New tariffs on steel imports strain relations with allies."}) // unchanged
-	r.put(index.Document{ID: "n1", Title: "Grid capacity", Text: "Data centres compete for electricity and water."})             // changed, no match
+	r.put(index.Document{ID: "n1", Title: "Grid capacity", Text: "Data centres compete for electricity and water."})            // changed, no match
 	quiet()
 	if n := len(rc.all()); n != 1 {
 		t.Fatalf("%d requests after an unchanged re-add and a non-matching update, want 1", n)
