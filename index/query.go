@@ -172,7 +172,7 @@ func (c compiler) term(t *querylang.Term) (query.Query, error) {
 		}
 	}
 	if t.Boost > 0 {
-		setBoost(q, t.Boost*boostOf(q))
+		boost(q, t.Boost)
 	}
 	return q, nil
 }
@@ -309,6 +309,29 @@ func (c compiler) analyzeFirst(analyzer, s string) string {
 }
 
 func matchNone() query.Query { return bleve.NewMatchNoneQuery() }
+
+// boost multiplies the weight of every scoring leaf under q. bleve
+// ignores the boost of a disjunction, conjunction or boolean query itself,
+// so "subsidies^2", which is a title|text disjunction, must be pushed down
+// to its match queries. Exclusions are left alone: they do not score.
+func boost(q query.Query, f float64) {
+	switch q := q.(type) {
+	case nil:
+	case *query.DisjunctionQuery:
+		for _, d := range q.Disjuncts {
+			boost(d, f)
+		}
+	case *query.ConjunctionQuery:
+		for _, d := range q.Conjuncts {
+			boost(d, f)
+		}
+	case *query.BooleanQuery:
+		boost(q.Must, f)
+		boost(q.Should, f)
+	default:
+		setBoost(q, f*boostOf(q))
+	}
+}
 
 func setBoost(q query.Query, b float64) {
 	if bq, ok := q.(query.BoostableQuery); ok {

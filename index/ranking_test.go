@@ -24,6 +24,11 @@ func TestRanking(t *testing.T) {
 		{"neighbouring words rank the phrase first", "export controls", []string{"phrase", "apart"}},
 		{"stop words between are gaps", "heat transfer in the wake", []string{"gap", "nogap"}},
 		{"punctuation between pasted words", "pasted: export, controls.", []string{"phrase", "apart"}},
+		{"boost on an unfielded word weighs it", "subsidies^4 energy", []string{"subsidies", "energy"}},
+		{"boost the other word", "subsidies energy^4", []string{"energy", "subsidies"}},
+		{"unboosted prefix", "subsid* energy", []string{"subsidies", "energy"}},
+		{"boost next to a prefix", "subsid* energy^4", []string{"energy", "subsidies"}},
+		{"unboosted words", "subsidies energy", []string{"energy", "subsidies"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
