@@ -42,7 +42,7 @@ type HTTPConfig struct {
 
 func defaultHTTPConfig() HTTPConfig {
 	return HTTPConfig{
-		RateLimit: 20, RateBurst: 40, WriteRateLimit: 5, WriteRateBurst: 20,
+		RateLimit: 10, RateBurst: 20, WriteRateLimit: 5, WriteRateBurst: 10,
 		MaxBodyBytes: 64 << 20, MaxLineBytes: 16 << 20, MaxQueryBytes: server.MaxQueryLength,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       10 * time.Minute, // bulk NDJSON uploads stream for a while
