@@ -182,8 +182,12 @@ func New(ix Index, cfg Config) (*Service, error) {
 func (s *Service) Close() error { return s.st.close() }
 
 // SetCounters hands the service the metrics it counts polls and failed
-// polls with. Call it before Run.
-func (s *Service) SetCounters(polls, errors Counter) { s.polls, s.errors = polls, errors }
+// polls with.
+func (s *Service) SetCounters(polls, errors Counter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.polls, s.errors = polls, errors
+}
 
 // MinInterval is the shortest poll interval accepted.
 func (s *Service) MinInterval() time.Duration { return s.cfg.MinInterval }

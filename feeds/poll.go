@@ -74,12 +74,6 @@ func (s *Service) Poll(ctx context.Context, id string) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: not the feed's failure
 	}
-	if s.polls != nil {
-		s.polls.Inc()
-	}
-	if err != nil && s.errors != nil {
-		s.errors.Inc()
-	}
 	s.record(id, out, err)
 	if err != nil {
 		s.cfg.Log.Warn("feed poll failed", "feed", sub.URL, "err", err)
@@ -95,6 +89,12 @@ func (s *Service) Poll(ctx context.Context, id string) error {
 func (s *Service) record(id string, out *outcome, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.polls != nil {
+		s.polls.Inc()
+	}
+	if err != nil && s.errors != nil {
+		s.errors.Inc()
+	}
 	f, ok := s.feeds[id]
 	if !ok {
 		return // unsubscribed meanwhile
