@@ -17,7 +17,7 @@ func addCmd() command {
 		name:  "add",
 		usage: "PATH... | -",
 		summary: "Add or update documents from files and folders (recursively), or NDJSON on stdin with '-'.\n" +
-			"Formats: .txt, .md (YAML front matter), .html, .json, .jsonl/.ndjson. Unchanged documents are skipped.",
+			"Formats: .txt, .md (YAML front matter), .html, .pdf, .json, .jsonl/.ndjson. Unchanged documents are skipped.",
 		flags: storeFlags,
 		do:    add,
 	}
