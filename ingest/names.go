@@ -21,3 +21,11 @@ func SidecarOf(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// FileType reports whether a media type names a single-document file
+// format Load reads (PDF, HTML, Markdown, plain text), as an upload may
+// send; JSON and NDJSON bodies are the API's own document formats.
+func FileType(mediaType string) bool {
+	ext, ok := contentTypes[strings.ToLower(mediaType)]
+	return ok && !multiRecord[ext]
+}

@@ -13,6 +13,7 @@ import (
 
 	"policysearch/embedding"
 	"policysearch/index"
+	"policysearch/ingest"
 )
 
 // postResponse answers POST /api/documents.
@@ -85,8 +86,12 @@ func handlePostDocuments(d *Deps) gin.HandlerFunc {
 			return
 		case "", "application/json", "text/json":
 		default:
+			if ingest.FileType(mt) { // a PDF, page or text file as it is (upload.go)
+				postFile(c, d, mt)
+				return
+			}
 			writeError(c, d.Log, &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
-				msg: fmt.Sprintf("content type %q is not accepted; send application/json or application/x-ndjson", mt)})
+				msg: fmt.Sprintf("content type %q is not accepted; send application/json, application/x-ndjson or a file as application/pdf, text/html, text/markdown or text/plain", mt)})
 			return
 		}
 		docs, err := decodeDocuments(http.MaxBytesReader(c.Writer, c.Request.Body, d.MaxBodyBytes))

@@ -103,5 +103,3 @@ func TestFeedsOff(t *testing.T) {
 		t.Errorf("POST: %d %s", rec.Code, rec.Body)
 	}
 }
-
-

@@ -50,6 +50,8 @@ func TestOpenAPI(t *testing.T) {
 	}
 	openapi3filter.RegisterBodyDecoder("application/x-ndjson", ndjsonDecoder)
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/markdown", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/openmetrics-text", openapi3filter.PlainBodyDecoder)
 
 	const wk, rk, mk = "write-key-0123456789", "read-key-0123456789", "metrics-key-0123456789"
@@ -120,6 +122,8 @@ func TestOpenAPI(t *testing.T) {
 		withBody(r("POST", "/api/documents", 400), "application/json", `{"id":"empty"}`),
 		bad(withBody(r("POST", "/api/documents", 413), "application/json", `{"title":"`+strings.Repeat("x", 3000)+`"}`)),
 		bad(withBody(r("POST", "/api/documents", 415), "text/csv", "id,title\n")),
+		withBody(r("POST", "/api/documents?name=memo.md&source=Lab&tag=a&tag=b", 201), "text/markdown", "# Memo\n\nA memo on grain corridors."),
+		withBody(r("POST", "/api/documents?name=bad.pdf", 400), "application/pdf", "%PDF-1.4 not really"),
 		keyed(withBody(r("POST", "/api/documents", 401), "application/json", doc1), ""),
 		{h: limited, method: "POST", target: "/api/documents", ctype: "application/json", body: doc1, want: 403},
 		withBody(r("PUT", "/api/documents/new3", 201), "application/json", `{"title":"Put","text":"By PUT."}`),
