@@ -48,18 +48,38 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 		prepared[i] = &d
 	}
 	results := make([]PutResult, 0, len(docs))
-	for start := 0; start < len(prepared); start += batchSize {
+	for start := 0; start < len(prepared); {
 		if err := ctx.Err(); err != nil {
 			return results, err
 		}
-		end := min(start+batchSize, len(prepared))
+		end := batchEnd(prepared, start)
 		r, err := ix.putBatch(prepared[start:end])
+		start = end
 		results = append(results, r...)
 		if err != nil {
 			return results, err
 		}
 	}
 	return results, nil
+}
+
+// batchBytes bounds the text in one bleve batch. Bleve builds a batch's
+// segment in memory at several times the text's size, so a few long
+// speeches in one batch would set the process's memory high-water mark.
+const batchBytes = 4 << 20
+
+// batchEnd returns where the batch starting at start ends: at batchSize
+// documents or batchBytes of text, whichever comes first, but at least one.
+func batchEnd(docs []*Document, start int) int {
+	end, size := start, 0
+	for end < len(docs) && end-start < batchSize {
+		size += len(docs[end].Text) + len(docs[end].Title)
+		if size > batchBytes && end > start {
+			break
+		}
+		end++
+	}
+	return end
 }
 
 func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
