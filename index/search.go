@@ -61,7 +61,7 @@ type Query struct {
 	// ranker is configured, else keyword.
 	Mode string
 	// SemanticRatio weighs meaning against keywords in [0,1]; nil means
-	// the default (0.5).
+	// DefaultSemanticRatio.
 	SemanticRatio *float64
 	// Fusion is rrf (reciprocal rank fusion, default) or score (normalised
 	// weighted score fusion).
