@@ -57,6 +57,7 @@ type SearchPage struct {
 	Syntax   *SyntaxView // where a strict query failed to parse
 	Loose    string      // link that searches a failed strict query as plain words
 	Strict   string      // link that shows where a loosely searched query fails
+	Tools    *Tools      // export, cite and alerts; nil without results
 }
 
 // HitView is one result with the links and labels the template needs.
@@ -190,6 +191,7 @@ func NewSearchPage(params url.Values, res *index.Results, prob *Problem) *Search
 	p.facets()
 	p.pager()
 	p.semantic()
+	p.tools()
 	first := (res.Page-1)*res.Size + 1
 	for i, h := range res.Hits {
 		p.Hits = append(p.Hits, p.hitView(h, first+i))
