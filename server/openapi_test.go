@@ -157,6 +157,8 @@ func TestOpenAPI(t *testing.T) {
 		keyed(r("GET", "/static/nope.css", 404), ""),
 	}
 
+	cases = append(cases, researchSpecCases(t, ts.ix, svc, newHandler)...)
+
 	engine := main.(*gin.Engine)
 	covered := map[string]bool{}
 	for _, c := range cases {

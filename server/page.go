@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -28,7 +29,14 @@ func handlePage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 			prob = pageProblem(c, d, err)
 			status = prob.Status
 		}
-		render(c, d, pages, status, "search", web.NewSearchPage(params, res, prob))
+		page := web.NewSearchPage(params, res, prob)
+		if t := page.Tools; t != nil {
+			t.Cite, t.Writable = d.Snapshots != nil, writable(c, d)
+			if d.Alerts != nil {
+				t.Alerts = alertsPanel(c, d, q)
+			}
+		}
+		render(c, d, pages, status, "search", page)
 	}
 }
 
@@ -109,4 +117,32 @@ func render(c *gin.Context, d *Deps, pages *web.Pages, status int, name string, 
 			c.String(http.StatusInternalServerError, "the page could not be rendered; it has been logged")
 		}
 	}
+}
+
+// pageForm reads a form posted by the page: from the page's own origin
+// only (CSRF), and at most 64 KiB. On failure it has answered.
+func pageForm(c *gin.Context, d *Deps, pages *web.Pages) (url.Values, bool) {
+	if !sameOrigin(c, d) {
+		pageError(c, d, pages, errCrossSite)
+		return nil, false
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
+	if err := c.Request.ParseForm(); err != nil {
+		pageError(c, d, pages, badRequest("invalid_form", "", "the form could not be read: "+err.Error()))
+		return nil, false
+	}
+	return c.Request.PostForm, true
+}
+
+// pageError shows err on the error page, with the status the API gives.
+func pageError(c *gin.Context, d *Deps, pages *web.Pages, err error) {
+	prob := pageProblem(c, d, err)
+	page := &web.ErrorPage{Status: prob.Status, Heading: "Something went wrong", Message: prob.Message}
+	switch {
+	case prob.Status == http.StatusNotFound:
+		page.Heading = "Not found"
+	case prob.Status < 500:
+		page.Heading = "That did not work"
+	}
+	render(c, d, pages, prob.Status, "error", page)
 }

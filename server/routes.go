@@ -29,6 +29,13 @@ func routes(r *gin.Engine, d *Deps) error {
 	api.GET("/feeds", handleListFeeds(d))
 	api.POST("/feeds", handleCreateFeed(d))
 	api.DELETE("/feeds/:id", handleDeleteFeed(d))
+	api.GET("/export", handleExport(d))
+	api.POST("/snapshots", handleCreateSnapshot(d))
+	api.GET("/snapshots/:id", handleGetSnapshot(d))
+	api.GET("/alerts", handleListAlerts(d))
+	api.POST("/alerts", handleCreateAlert(d))
+	api.GET("/alerts/:id", handleGetAlert(d))
+	api.DELETE("/alerts/:id", handleDeleteAlert(d))
 
 	pages, err := web.New(d.Version)
 	if err != nil {
@@ -37,6 +44,11 @@ func routes(r *gin.Engine, d *Deps) error {
 	r.GET("/", handlePage(d, pages))
 	r.GET("/doc/:id", handleDocPage(d, pages))
 	r.GET("/static/*path", gin.WrapH(pages.Static()))
+	r.POST("/s", handleSnapshotForm(d, pages))
+	r.GET("/s/:id", handleSnapshotPage(d, pages))
+	r.POST("/alerts", handleAlertForm(d, pages))
+	r.POST("/alerts/:id/delete", handleAlertDeleteForm(d, pages))
+	r.GET("/alerts/:feed", handleAlertFeed(d))
 
 	r.NoRoute(handleNoRoute(d, pages))
 	r.NoMethod(func(c *gin.Context) {

@@ -9,10 +9,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"policysearch/alerts"
 	"policysearch/embedding"
 	"policysearch/feeds"
 	"policysearch/index"
 	"policysearch/metrics"
+	"policysearch/snapshots"
 )
 
 // Deps is everything the HTTP layer needs; cmd wires it.
@@ -49,6 +51,13 @@ type Deps struct {
 	// Feeds is the feed reader behind /api/feeds; nil lists no feeds and
 	// refuses subscriptions.
 	Feeds *feeds.Service
+	// Snapshots keeps citable search snapshots and Alerts saved searches;
+	// nil turns each off (its routes answer 503, the page hides it).
+	Snapshots *snapshots.Store
+	Alerts    *alerts.Service
+	// ExportCap is the most documents one export or snapshot holds; 0
+	// means DefaultExportCap.
+	ExportCap int
 }
 
 func (d *Deps) defaults() {
@@ -66,6 +75,9 @@ func (d *Deps) defaults() {
 	}
 	if d.MaxQueryBytes == 0 {
 		d.MaxQueryBytes = MaxQueryLength
+	}
+	if d.ExportCap <= 0 {
+		d.ExportCap = DefaultExportCap
 	}
 	if d.Metrics == nil {
 		d.Metrics = metrics.New(d.Version, d.Index, d.Embeddings)

@@ -10,8 +10,12 @@ import (
 type Changes struct {
 	CheckedAt  time.Time `json:"checked_at"`
 	Generation uint64    `json:"index_generation"`
-	// Total is how many documents match now.
+	// Total is how many documents match now, ranked by Mode (with Model's
+	// vectors): a snapshot taken by meaning is compared by keywords when
+	// the semantic layer is off now, and these say so.
 	Total uint64 `json:"total"`
+	Mode  string `json:"mode"`
+	Model string `json:"embedding_model,omitempty"`
 	// Added are documents that now rank within the snapshot's depth but
 	// are not in it: new documents, or older ones that now match. Their
 	// rank and metadata are today's.
