@@ -30,12 +30,12 @@ func loadPDF(ctx context.Context, src *source, out *emitter) error {
 	}
 	var text strings.Builder
 	var pages []index.PageSpan
-	n := r.NumPage()
+	n := guarded(0, r.NumPage)
 	for i := 1; i <= n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := strings.TrimSpace(cleanText(pageText(r.Page(i))))
+		t := strings.TrimSpace(cleanText(guarded("", func() string { return pageText(r.Page(i)) })))
 		if t == "" {
 			continue // blank or image-only page: keeps its number, holds no text
 		}
@@ -49,11 +49,11 @@ func loadPDF(ctx context.Context, src *source, out *emitter) error {
 	if text.Len() == 0 {
 		return out.fail(0, 0, invalid("%s has no text layer (a scanned image?); run OCR on it first", src.name))
 	}
-	info := pdfInfo(r)
+	info := guarded(pdf.Value{}, func() pdf.Value { return r.Trailer().Key("Info") })
 	doc := index.Document{
-		Title:   pdfTitle(info.Key("Title").Text()),
+		Title:   pdfTitle(guarded("", func() string { return info.Key("Title").Text() })),
 		Text:    text.String(),
-		Authors: splitAuthors(info.Key("Author").Text()),
+		Authors: splitAuthors(guarded("", func() string { return info.Key("Author").Text() })),
 		Extra:   map[string]any{index.PagesKey: pages, "page_count": n},
 	}
 	if doc.Title == "" {
@@ -81,13 +81,17 @@ func openPDF(data []byte) (r *pdf.Reader, err error) {
 	return r, nil
 }
 
-func pdfInfo(r *pdf.Reader) (v pdf.Value) {
+// guarded runs fn, returning zero if it panics. The library resolves
+// objects lazily and panics on malformed ones wherever that happens (a
+// page, the page count, the document information); a broken part then
+// reads as missing, and the rest of the file still loads.
+func guarded[T any](zero T, fn func() T) (v T) {
 	defer func() {
 		if recover() != nil {
-			v = pdf.Value{}
+			v = zero
 		}
 	}()
-	return r.Trailer().Key("Info")
+	return fn()
 }
 
 // pdfTitle keeps a stated title unless it is what tools fill in when the

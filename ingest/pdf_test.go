@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -169,4 +170,34 @@ func handPDF(title string, contents []string) []byte {
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
 	return b.Bytes()
+}
+
+// FuzzPDF feeds the PDF loader broken files: it must never panic or hang,
+// and whatever it yields must be finished documents whose page spans fit
+// their text.
+func FuzzPDF(f *testing.F) {
+	for _, name := range []string{"brief.pdf", "scan.pdf"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "pdf", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add(handPDF("T", []string{"BT /F1 12 Tf 72 720 Td [(a) -300 (b)] TJ ET", "BT /F1 12 Tf 1 0 0 1 72 700 Tm (c) Tj T* (d) ' ET"}))
+	f.Add([]byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var recs []Record
+		err := Load(context.Background(), "f.pdf", bytes.NewReader(data), "", func(r Record) error {
+			recs = append(recs, r)
+			return nil
+		})
+		checkRecords(t, "f.pdf", recs, err)
+		for _, r := range recs {
+			for _, p := range r.Doc.Pages() {
+				if p.End > len(r.Doc.Text) || p.Start > p.End {
+					t.Fatalf("page span %+v outside a text of %d bytes", p, len(r.Doc.Text))
+				}
+			}
+		}
+	})
 }
