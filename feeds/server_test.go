@@ -25,13 +25,13 @@ type site struct {
 	srv *httptest.Server
 	mu  sync.Mutex
 
-	name       string // og:site_name of its pages
-	items      []item
-	pages      map[string]page // path → page
-	feedStatus int             // non-zero: every feed request answers this
-	requests   map[string]int  // path → requests
-	conditional int            // feed requests that carried If-None-Match
-	notMod     int             // 304s sent
+	name        string // og:site_name of its pages
+	items       []item
+	pages       map[string]page // path → page
+	feedStatus  int             // non-zero: every feed request answers this
+	requests    map[string]int  // path → requests
+	conditional int             // feed requests that carried If-None-Match
+	notMod      int             // 304s sent
 }
 
 type item struct {
