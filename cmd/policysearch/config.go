@@ -33,10 +33,13 @@ type Config struct {
 	HTTP HTTPConfig
 	// Ingest is serve's watched folders and feeds (ingestconfig.go).
 	Ingest IngestConfig
+	// Research is serve's export, snapshot and alert settings
+	// (researchconfig.go).
+	Research ResearchConfig
 }
 
 func defaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig(), Ingest: defaultIngestConfig()}
+	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig(), Ingest: defaultIngestConfig(), Research: defaultResearchConfig()}
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
@@ -49,6 +52,9 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		return err
 	}
 	if err := c.Ingest.fromEnv(getenv); err != nil {
+		return err
+	}
+	if err := c.Research.fromEnv(getenv); err != nil {
 		return err
 	}
 	set("POLICYSEARCH_ADDR", &c.Addr)
@@ -148,6 +154,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.Ingest.Validate(); err != nil {
+		return err
+	}
+	if err := c.Research.Validate(); err != nil {
 		return err
 	}
 	return c.HTTP.Validate()

@@ -36,6 +36,7 @@ func serveCmd() command {
 			embeddingFlags(fs, c)
 			httpFlags(fs, c)
 			ingestFlags(fs, c)
+			researchFlags(fs, c)
 		},
 		do: serve,
 	}
@@ -93,6 +94,12 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	}
 	defer bg.stop() // before the index closes
 	deps.Feeds = bg.Feeds
+	rs, err := openResearch(cfg, ix, sem, log)
+	if err != nil {
+		return err
+	}
+	defer rs.stop() // before the index closes
+	deps.Snapshots, deps.Alerts, deps.ExportCap = rs.Snapshots, rs.Alerts, cfg.Research.ExportCap
 	bg.Feeds.SetCounters(deps.Metrics.Feeds.Polls, deps.Metrics.Feeds.Errors)
 	h, err := server.New(deps)
 	if err != nil {
@@ -119,6 +126,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		}
 	})
 	bg.start(ctx, log)
+	rs.start(ctx)
 	url := "http://" + ln.Addr().String()
 	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", cfg.Data, "version", version)
 	fmt.Fprintf(io.stdout, "policysearch %s listening on %s\n", version, url)
