@@ -35,9 +35,12 @@ type Index struct {
 	version string
 	store   *store
 
-	mu    sync.Mutex  // serialises writes and index swaps
-	live  bleve.Index // the index searches see (through alias)
-	side  bleve.Index // a rebuild in progress: writes go here too
+	mu   sync.Mutex  // serialises writes and index swaps
+	live bleve.Index // the index searches see (through alias)
+	side bleve.Index // a rebuild in progress
+	// dirty holds ids written while a rebuild fills the side index; they
+	// are re-indexed from the store before the swap. nil when no rebuild.
+	dirty map[string]bool
 	alias bleve.IndexAlias
 
 	semantic Semantic      // nil: keyword search only
@@ -114,7 +117,7 @@ func (ix *Index) openLive(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	n, err := ix.fill(ctx, idx, nil)
+	n, err := ix.fill(ctx, idx)
 	if err != nil {
 		idx.Close()
 		return err
@@ -216,38 +219,34 @@ func (ix *Index) recover() error {
 	return ix.store.settle(ids)
 }
 
-// fill indexes every stored document into idx, one page at a time. With
-// lock set it holds the write lock per page so concurrent writes (which go
-// to idx too, as the side index) are never overtaken by stale copies.
-func (ix *Index) fill(ctx context.Context, idx bleve.Index, lock sync.Locker) (int, error) {
+// fill indexes every stored document into idx, one page at a time,
+// without the write lock: during a rebuild, documents written meanwhile
+// are re-indexed from the store before the swap (see Rebuild).
+func (ix *Index) fill(ctx context.Context, idx bleve.Index) (int, error) {
 	n, after := 0, ""
 	for {
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		if lock != nil {
-			lock.Lock()
-		}
 		docs, err := ix.store.page(after, batchSize)
-		if err == nil && len(docs) > 0 {
-			b := idx.NewBatch()
-			for _, d := range docs {
-				if err = b.Index(d.ID, bleveDoc(d)); err != nil {
-					break
-				}
-			}
-			if err == nil {
-				err = idx.Batch(b)
-			}
-		}
-		if lock != nil {
-			lock.Unlock()
-		}
 		if err != nil {
 			return n, err
 		}
 		if len(docs) == 0 {
 			return n, nil
+		}
+		for start := 0; start < len(docs); {
+			end := batchEnd(docs, start)
+			b := idx.NewBatch()
+			for _, d := range docs[start:end] {
+				if err := b.Index(d.ID, bleveDoc(d)); err != nil {
+					return n, err
+				}
+			}
+			if err := idx.Batch(b); err != nil {
+				return n, err
+			}
+			start = end
 		}
 		n += len(docs)
 		after = docs[len(docs)-1].ID

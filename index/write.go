@@ -148,25 +148,28 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	return results, nil
 }
 
-// apply writes one batch to the live index and, during a rebuild, to the
-// side index too. Caller holds ix.mu.
+// apply writes one batch to the live index. Caller holds ix.mu.
 func (ix *Index) apply(fill func(*bleve.Batch) error) error {
-	for _, idx := range []bleve.Index{ix.live, ix.side} {
-		if idx == nil {
-			continue
-		}
-		b := idx.NewBatch()
-		if err := fill(b); err != nil {
-			return err
-		}
-		if err := idx.Batch(b); err != nil {
-			return fmt.Errorf("index batch: %w", err)
-		}
+	b := ix.live.NewBatch()
+	if err := fill(b); err != nil {
+		return err
+	}
+	if err := ix.live.Batch(b); err != nil {
+		return fmt.Errorf("index batch: %w", err)
 	}
 	return nil
 }
 
+// changed records a durable write. Caller holds ix.mu.
 func (ix *Index) changed(ev ChangeEvent) {
+	if ix.dirty != nil {
+		for _, d := range ev.Put {
+			ix.dirty[d.ID] = true
+		}
+		for _, id := range ev.Deleted {
+			ix.dirty[id] = true
+		}
+	}
 	ix.gen.Add(1)
 	for _, fn := range ix.onChange {
 		fn(ev)
@@ -207,6 +210,24 @@ func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
 	return d, nil
 }
 
+// catchUp brings ids written during a rebuild up to date in idx, from the
+// store: the fill may have read them before the write. Caller holds ix.mu.
+func (ix *Index) catchUp(idx bleve.Index, ids map[string]bool) error {
+	b := idx.NewBatch()
+	for id := range ids {
+		d, err := ix.store.get(id)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			b.Delete(id)
+		} else if err := b.Index(id, bleveDoc(d)); err != nil {
+			return err
+		}
+	}
+	return idx.Batch(b)
+}
+
 // Walk calls fn for every stored document in id order, a page at a time.
 func (ix *Index) Walk(ctx context.Context, fn func(*Document) error) error {
 	after := ""
@@ -228,7 +249,9 @@ func (ix *Index) Walk(ctx context.Context, fn func(*Document) error) error {
 }
 
 // Rebuild builds a fresh index from the stored documents beside the live
-// one while searches and writes go on, then swaps it in atomically.
+// one while searches and writes go on, then swaps it in atomically. Writes
+// wait only for the final catch-up, which re-indexes into the new index
+// the documents written while it was being filled.
 func (ix *Index) Rebuild(ctx context.Context) (int, error) {
 	ix.mu.Lock()
 	if ix.side != nil {
@@ -240,14 +263,18 @@ func (ix *Index) Rebuild(ctx context.Context) (int, error) {
 		ix.mu.Unlock()
 		return 0, err
 	}
-	ix.side = side
+	ix.side, ix.dirty = side, map[string]bool{}
 	ix.mu.Unlock()
 
-	n, err := ix.fill(ctx, side, &ix.mu)
+	n, err := ix.fill(ctx, side)
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.side = nil
+	dirty := ix.dirty
+	ix.side, ix.dirty = nil, nil
+	if err == nil {
+		err = ix.catchUp(side, dirty)
+	}
 	if err == nil {
 		err = ix.setCurrent(name)
 	}
