@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -304,6 +306,85 @@ func TestBrowser(t *testing.T) {
 		}
 		b.do("back to results", chromedp.Click(chromedp.CSS(`.crumbs a`)))
 		b.waitFor("results again", `location.pathname === "/" && document.querySelector(".hits")`)
+		b.noErrors()
+	})
+
+	t.Run("export menu", func(t *testing.T) {
+		b.t = t
+		b.open("/?q=sovereign+AI")
+		if eval[bool](b, `document.querySelector(".export-menu").open`) {
+			t.Error("the export menu starts open")
+		}
+		b.do("open the menu", chromedp.Click(chromedp.CSS(".export-menu > summary")))
+		if !eval[bool](b, `document.querySelector(".export-menu").open && document.querySelector(".export-menu .menu-panel").getBoundingClientRect().height > 0`) {
+			t.Fatal("the export menu does not open")
+		}
+		if got := eval[[]string](b, `[...document.querySelectorAll(".export-menu a")].map(a => a.textContent)`); len(got) != 4 {
+			t.Errorf("export formats %q", got)
+		}
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(async () => {
+			const r = await fetch(document.querySelector('.export-menu a[href*="format=csv"]').href);
+			return r.status + " " + r.headers.get("content-disposition") + "\n" + await r.text();
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, body, _ := strings.Cut(got, "\n")
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || !strings.HasPrefix(head, "200 attachment; filename=\"policysearch-sovereign-ai-") {
+			t.Fatalf("CSV download: %q %v", head, err)
+		}
+		total := eval[string](b, `document.querySelector("h1.count").textContent.split(" ")[0]`)
+		if recs[0][0] != "rank" || strconv.Itoa(len(recs)-1) != total {
+			t.Errorf("the CSV has %d rows, the page says %s results", len(recs)-1, total)
+		}
+		if recs[1][2] != b.hitTitles()[0] {
+			t.Errorf("the CSV's first row is %q, the page's first hit %q", recs[1][2], b.hitTitles()[0])
+		}
+		b.noErrors()
+	})
+
+	t.Run("cite this search", func(t *testing.T) {
+		b.t = t
+		b.open("/?q=sovereign+AI&source_type=government")
+		titles := b.hitTitles()
+		b.do("cite", chromedp.Click(chromedp.CSS("form.cite button")))
+		b.waitFor("the snapshot page", `location.pathname.startsWith("/s/") && document.querySelector(".frozen")`)
+		frozen := eval[[]string](b, `[...document.querySelectorAll(".frozen .hit-title a")].map(a => a.textContent)`)
+		if len(frozen) < len(titles) || strings.Join(frozen[:len(titles)], "|") != strings.Join(titles, "|") {
+			t.Errorf("the snapshot lists %q, the search %q", frozen, titles)
+		}
+		if got := eval[string](b, `document.querySelector(".cite-url").href === location.href ? "" : document.querySelector(".cite-url").href`); got != "" {
+			t.Errorf("the citable URL %q is not the page's", got)
+		}
+		if !eval[bool](b, `document.querySelector(".changes").textContent.includes("the same documents in the same order")`) {
+			t.Error("a fresh snapshot reports changes")
+		}
+		b.noErrors()
+	})
+
+	t.Run("create and delete an alert", func(t *testing.T) {
+		b.t = t
+		b.open("/?q=sovereign+AI")
+		b.do("open the panel", chromedp.Click(chromedp.CSS(".alerts-menu > summary")))
+		b.do("create", chromedp.SendKeys(chromedp.CSS("#alert-name"), "Sovereign AI watch"), chromedp.Click(chromedp.CSS(".alert-form button")))
+		b.waitFor("the confirmation", `document.querySelector(".alert-created")`)
+		feed := eval[string](b, `document.querySelector(".feed-url").href`)
+		b.do("back to the search", chromedp.Click(chromedp.CSS("a.back")))
+		b.waitFor("the results", `location.pathname === "/" && document.querySelector(".hits")`)
+		if got := eval[[]string](b, `[...document.querySelectorAll(".alert-item .alert-name")].map(e => e.textContent)`); len(got) != 1 || got[0] != "Sovereign AI watch" {
+			t.Fatalf("alerts listed: %q", got)
+		}
+		atom, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(`+strconv.Quote(feed)+`).then(r => r.text())`, chromedp.EvalAwaitPromise))
+		if err != nil || !strings.Contains(atom, `<feed xmlns="http://www.w3.org/2005/Atom">`) {
+			t.Errorf("the feed %s: %v %.200s", feed, err, atom)
+		}
+		b.do("open the panel", chromedp.Click(chromedp.CSS(".alerts-menu > summary")))
+		b.do("delete", chromedp.Click(chromedp.CSS(".alert-delete button")))
+		b.waitFor("the search again, without the alert", `location.pathname === "/" && document.querySelector(".hits") && !document.querySelector(".alert-item")`)
+		if q := eval[string](b, `new URLSearchParams(location.search).get("q")`); q != "sovereign AI" {
+			t.Errorf("after deleting, q=%q", q)
+		}
 		b.noErrors()
 	})
 

@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"policysearch/alerts"
 	"policysearch/index"
 	"policysearch/ingest"
 	"policysearch/seeds"
+	"policysearch/snapshots"
 )
 
 // xssTitle is a document title that would run script if the page ever
@@ -68,10 +70,12 @@ func pageDocs(tb testing.TB) []index.Document {
 		Published: index.MustDate("2021-04-01"), Country: "XX"})
 }
 
-// newPageServer is the real handler over a real index holding docs.
+// newPageServer is the real handler over a real index holding docs, with
+// snapshots and alerts as serve runs them.
 func newPageServer(tb testing.TB, docs []index.Document) (http.Handler, *index.Index) {
 	tb.Helper()
-	ix, err := index.Open(context.Background(), tb.TempDir(), nil)
+	dir := tb.TempDir()
+	ix, err := index.Open(context.Background(), dir, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,7 +83,19 @@ func newPageServer(tb testing.TB, docs []index.Document) (http.Handler, *index.I
 	if _, err := ix.Put(context.Background(), docs); err != nil {
 		tb.Fatal(err)
 	}
-	h, err := New(Deps{Index: ix, Version: "test"})
+	snaps, err := snapshots.Open(filepath.Join(dir, "snapshots.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	al, err := alerts.Open(filepath.Join(dir, "alerts.db"), ix, alerts.Config{Parse: ParseParams})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(func() { cancel(); al.Close(); snaps.Close() })
+	ix.OnChange(al.OnChange)
+	al.Start(ctx)
+	h, err := New(Deps{Index: ix, Version: "test", Snapshots: snaps, Alerts: al})
 	if err != nil {
 		tb.Fatal(err)
 	}

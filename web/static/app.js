@@ -46,6 +46,26 @@
     } else if (e.key === "Escape" && help && help.open) {
       help.open = false;
       help.querySelector("summary").focus();
+    } else if (e.key === "Escape") {
+      document.querySelectorAll("details.menu[open]").forEach(function (m) {
+        m.open = false;
+        m.querySelector("summary").focus();
+      });
     }
+  });
+
+  // The Export and Alerts menus close when another opens or on a click
+  // elsewhere, as menus do; without JavaScript they are plain disclosures.
+  var menus = document.querySelectorAll("details.menu");
+  menus.forEach(function (m) {
+    m.addEventListener("toggle", function () {
+      if (!m.open) { return; }
+      menus.forEach(function (o) { if (o !== m) { o.open = false; } });
+    });
+  });
+  document.addEventListener("click", function (e) {
+    menus.forEach(function (m) {
+      if (m.open && !m.contains(e.target)) { m.open = false; }
+    });
   });
 })();
