@@ -25,14 +25,18 @@ var QueryFields = []string{"title", "text", "source", "author", "tag", "country"
 const titleBoost = 0.15
 
 // Neighbouring words typed as plain words also count as a phrase, with
-// this boost, so that `export controls` ranks the phrase "export
-// controls" above a text that says "export" and, far away, "controls".
-// The phrase only adds to the words' own scores; it matches nothing they
-// did not. At most maxProximityPairs pairs, so a pasted paragraph does
-// not run hundreds of phrase searches.
+// these boosts, so that `export controls` ranks the phrase "export
+// controls" above a text that says "export" and, far away, "controls",
+// and ranks a title that says it above one that does not: with the small
+// title boost, a long brief titled "Sovereign AI Without Autarky" would
+// otherwise fall behind short notes that mention both words once. The
+// phrases only add to the words' own scores; they match nothing the words
+// did not. At most maxProximityPairs pairs, so a pasted paragraph does not
+// run hundreds of phrase searches.
 const (
-	proximityBoost    = 0.5
-	maxProximityPairs = 16
+	proximityBoost      = 0.5
+	titleProximityBoost = 0.1
+	maxProximityPairs   = 16
 )
 
 // compiler turns the query language AST into a bleve query. Terms are run
@@ -67,13 +71,16 @@ func (c compiler) compile(e querylang.Expr) (query.Query, error) {
 		if b.Must == nil && b.Should == nil {
 			b.AddMust(bleve.NewMatchAllQuery()) // "-x" alone means everything but x
 		}
-		if prox := c.proximity(e); prox != nil {
+		var q query.Query = b
+		for _, bonus := range c.proximity(e) {
+			// Nested, not side by side: must plus should scores add up,
+			// while two shoulds would share a coordination factor.
 			outer := bleve.NewBooleanQuery()
-			outer.AddMust(b)
-			outer.AddShould(prox) // a bonus: must plus should scores add up
-			return outer, nil
+			outer.AddMust(q)
+			outer.AddShould(bonus)
+			q = outer
 		}
-		return b, nil
+		return q, nil
 	case *querylang.And:
 		b := bleve.NewBooleanQuery()
 		for _, sub := range e.Exprs {
@@ -217,15 +224,16 @@ func (c compiler) prose(t *querylang.Term, field string) query.Query {
 	return q
 }
 
-// proximity returns text phrases for neighbouring plain words of s, or
-// nil when there are none. Only optional words without field, boost or
+// proximity returns the phrases of neighbouring plain words of s, one
+// disjunction for the text and one for the title, or nil when there are
+// none. Only optional words without field, boost or
 // syntax pair up: quotes, operators and fields already say what the user
 // means. Stop words between two words stay in the phrase, where they are
 // gaps ("heat transfer in the wake" pairs "transfer in the wake"), and
 // break nothing.
-func (c compiler) proximity(s *querylang.Seq) query.Query {
+func (c compiler) proximity(s *querylang.Seq) []query.Query {
 	a := c.ix.mapping.AnalyzerNamed(proseAnalyzer)
-	var phrases []query.Query
+	var text, title []query.Query
 	var run []string // from the last content word up to here
 	for _, cl := range s.Clauses {
 		t, ok := cl.Expr.(*querylang.Term)
@@ -239,19 +247,25 @@ func (c compiler) proximity(s *querylang.Seq) query.Query {
 			}
 			continue
 		}
-		if run != nil && len(phrases) < maxProximityPairs {
-			p := bleve.NewMatchPhraseQuery(strings.Join(append(run, t.Value), " "))
-			p.SetField("text")
-			p.Analyzer = proseAnalyzer
-			p.SetBoost(proximityBoost)
-			phrases = append(phrases, p)
+		if run != nil && len(text) < maxProximityPairs {
+			pair := strings.Join(append(run, t.Value), " ")
+			text = append(text, phrase(pair, "text", proximityBoost))
+			title = append(title, phrase(pair, "title", titleProximityBoost))
 		}
 		run = []string{t.Value}
 	}
-	if len(phrases) == 0 {
+	if len(text) == 0 {
 		return nil
 	}
-	return bleve.NewDisjunctionQuery(phrases...)
+	return []query.Query{bleve.NewDisjunctionQuery(text...), bleve.NewDisjunctionQuery(title...)}
+}
+
+func phrase(s, field string, boost float64) query.Query {
+	p := bleve.NewMatchPhraseQuery(s)
+	p.SetField(field)
+	p.Analyzer = proseAnalyzer
+	p.SetBoost(boost)
+	return p
 }
 
 // maxPrefixTerms bounds how many indexed terms one prefix expands to.

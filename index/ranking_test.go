@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,10 @@ func TestRanking(t *testing.T) {
 		Document{ID: "energy", Title: "Prices", Text: "Energy prices and energy security dominate the debate."},
 		Document{ID: "subsidies", Title: "Farms", Text: "Subsidies for farms were cut."},
 		Document{ID: "filler", Title: "Other", Text: "Nothing about either topic."},
+		Document{ID: "long", Title: "Sovereign AI Without Autarky", Text: strings.Repeat(
+			"States want capability in the stack without cutting themselves off from allies and suppliers. ", 10) +
+			"Sovereign AI means control where it matters."},
+		Document{ID: "note", Title: "National AI plan", Text: "A short note: the plan funds sovereign compute for AI research."},
 	)
 	cases := []struct {
 		name, query string
@@ -23,6 +28,7 @@ func TestRanking(t *testing.T) {
 	}{
 		{"neighbouring words rank the phrase first", "export controls", []string{"phrase", "apart"}},
 		{"stop words between are gaps", "heat transfer in the wake", []string{"gap", "nogap"}},
+		{"the words together in a title beat a short note", "sovereign AI", []string{"long", "note"}},
 		{"punctuation between pasted words", "pasted: export, controls.", []string{"phrase", "apart"}},
 		{"boost on an unfielded word weighs it", "subsidies^4 energy", []string{"subsidies", "energy"}},
 		{"boost the other word", "subsidies energy^4", []string{"energy", "subsidies"}},
