@@ -21,8 +21,8 @@ const (
 	// keywords missed. Fusion cannot tell per query whether the model is
 	// any good, and a weak one drags good keyword results down in
 	// proportion to its weight: on Cranfield with a hashed-word model,
-	// nDCG@10 fell from 0.4014 (keyword) to 0.3588 at 0.5 and 0.3741 at
-	// 0.3, and stays within noise of keyword (0.3985) at 0.1. A request
+	// nDCG@10 fell from 0.4011 (keyword) to 0.3601 at 0.5 and 0.3746 at
+	// 0.3, and stays within noise of keyword (0.3958) at 0.1. A request
 	// that sets semantic_ratio gets exactly that (docs/RELEVANCE.md).
 	DefaultSemanticRatio = 0.1
 	// hybridCandidates is how deep each list is read before fusing.
