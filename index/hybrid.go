@@ -35,7 +35,7 @@ const (
 
 // resolveMode picks the mode and semantic ratio a query runs with.
 func (ix *Index) resolveMode(q Query) (string, float64) {
-	ratio := DefaultSemanticRatio
+	ratio := ix.defaultRatio
 	if q.SemanticRatio != nil {
 		ratio = *q.SemanticRatio
 	}

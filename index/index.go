@@ -43,11 +43,13 @@ type Index struct {
 	dirty map[string]bool
 	alias bleve.IndexAlias
 
-	semantic Semantic      // nil: keyword search only
-	dups     *dupIndex     // near-duplicate fingerprints of every document
-	cache    *resultCache  // nil: off
-	gen      atomic.Uint64 // bumps on every change; result caches key on it
-	onChange []func(ChangeEvent)
+	semantic Semantic     // nil: keyword search only
+	dups     *dupIndex    // near-duplicate fingerprints of every document
+	cache    *resultCache // nil: off
+	// defaultRatio is the semantic ratio of queries that set none.
+	defaultRatio float64
+	gen          atomic.Uint64 // bumps on every change; result caches key on it
+	onChange     []func(ChangeEvent)
 }
 
 // ChangeEvent tells listeners (alerts, embeddings) what a write changed.
@@ -81,6 +83,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Index, error) {
 	}
 	ix.gen.Store(uint64(time.Now().UnixNano())) // caches from a previous run never match
 	ix.SetCacheSize(DefaultCacheSize)
+	ix.defaultRatio = DefaultSemanticRatio
 	ix.SetCacheSize(DefaultCacheSize)
 	if err := ix.openLive(ctx); err != nil {
 		st.close()

@@ -32,3 +32,8 @@ type SemanticMatch struct {
 
 // SetSemantic enables hybrid and semantic search. Call before serving.
 func (ix *Index) SetSemantic(s Semantic) { ix.semantic = s }
+
+// SetDefaultSemanticRatio sets the weight of meaning for queries that do
+// not set semantic_ratio; r must be in [0,1]. With a strong embedding
+// model operators may raise it from DefaultSemanticRatio.
+func (ix *Index) SetDefaultSemanticRatio(r float64) { ix.defaultRatio = r }

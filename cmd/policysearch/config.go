@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"policysearch/embedding"
+	"policysearch/index"
 )
 
 // Config is every setting, as a value: defaults, then POLICYSEARCH_*
@@ -29,6 +30,8 @@ type Config struct {
 	APIKey string
 	// Embeddings configures semantic ranking; an empty URL turns it off.
 	Embeddings embedding.Config
+	// SemanticRatio is the weight of meaning for searches that set none.
+	SemanticRatio float64
 	// HTTP is serve's access rules, limits and timeouts (httpconfig.go).
 	HTTP HTTPConfig
 	// Ingest is serve's watched folders and feeds (ingestconfig.go).
@@ -39,7 +42,7 @@ type Config struct {
 }
 
 func defaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig(), Ingest: defaultIngestConfig(), Research: defaultResearchConfig()}
+	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig(), Ingest: defaultIngestConfig(), Research: defaultResearchConfig(), SemanticRatio: index.DefaultSemanticRatio}
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
@@ -67,6 +70,13 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	set("POLICYSEARCH_EMBEDDINGS_API_KEY", &c.Embeddings.APIKey)
 	set("POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX", &c.Embeddings.QueryPrefix)
 	set("POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX", &c.Embeddings.PassagePrefix)
+	if v := strings.TrimSpace(getenv("POLICYSEARCH_SEMANTIC_RATIO")); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("POLICYSEARCH_SEMANTIC_RATIO: %q is not a number", v)
+		}
+		c.SemanticRatio = r
+	}
 	for name, dst := range map[string]*int{
 		"POLICYSEARCH_EMBEDDINGS_BATCH_SIZE":  &c.Embeddings.BatchSize,
 		"POLICYSEARCH_EMBEDDINGS_CONCURRENCY": &c.Embeddings.Concurrency,
@@ -124,6 +134,7 @@ func embeddingFlags(fs *pflag.FlagSet, c *Config) {
 	fs.DurationVar(&e.QueryTimeout, "embeddings-query-timeout", e.QueryTimeout, "timeout for embedding a search query; past it the search answers by keywords (env POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT)")
 	fs.StringVar(&e.QueryPrefix, "embeddings-query-prefix", e.QueryPrefix, "text put before queries, for models that expect one, e.g. 'query: ' (env POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX)")
 	fs.StringVar(&e.PassagePrefix, "embeddings-passage-prefix", e.PassagePrefix, "text put before passages, e.g. 'passage: ' (env POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX)")
+	fs.Float64Var(&c.SemanticRatio, "semantic-ratio", c.SemanticRatio, "weight of meaning in [0,1] for searches that set no semantic_ratio; raise it for a strong model (env POLICYSEARCH_SEMANTIC_RATIO)")
 }
 
 func addrFlag(fs *pflag.FlagSet, c *Config) {
@@ -149,6 +160,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Embeddings.URL != "" {
 		c.Embeddings.Defaults()
+		if c.SemanticRatio < 0 || c.SemanticRatio > 1 {
+			return fmt.Errorf("semantic-ratio %v: want a number from 0 to 1", c.SemanticRatio)
+		}
 		if err := c.Embeddings.Validate(); err != nil {
 			return err
 		}

@@ -70,6 +70,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			}
 		}()
 		ix.SetSemantic(sem)
+		ix.SetDefaultSemanticRatio(cfg.SemanticRatio)
 		ix.OnChange(sem.OnChange)
 		sem.Start(semCtx, ix)
 		log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", cfg.Embeddings.Model)
