@@ -134,7 +134,6 @@ func embeddingFlags(fs *pflag.FlagSet, c *Config) {
 	fs.DurationVar(&e.QueryTimeout, "embeddings-query-timeout", e.QueryTimeout, "timeout for embedding a search query; past it the search answers by keywords (env POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT)")
 	fs.StringVar(&e.QueryPrefix, "embeddings-query-prefix", e.QueryPrefix, "text put before queries, for models that expect one, e.g. 'query: ' (env POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX)")
 	fs.StringVar(&e.PassagePrefix, "embeddings-passage-prefix", e.PassagePrefix, "text put before passages, e.g. 'passage: ' (env POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX)")
-	fs.Float64Var(&c.SemanticRatio, "semantic-ratio", c.SemanticRatio, "weight of meaning in [0,1] for searches that set no semantic_ratio; raise it for a strong model (env POLICYSEARCH_SEMANTIC_RATIO)")
 }
 
 func addrFlag(fs *pflag.FlagSet, c *Config) {

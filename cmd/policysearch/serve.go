@@ -34,6 +34,7 @@ func serveCmd() command {
 			dataFlags(fs, c)
 			fs.BoolVar(&c.Seeds, "seeds", c.Seeds, "index the built-in seed documents at start (env POLICYSEARCH_SEEDS)")
 			embeddingFlags(fs, c)
+			fs.Float64Var(&c.SemanticRatio, "semantic-ratio", c.SemanticRatio, "weight of meaning in [0,1] for searches that set no semantic_ratio; raise it for a strong model (env POLICYSEARCH_SEMANTIC_RATIO)")
 			httpFlags(fs, c)
 			ingestFlags(fs, c)
 			researchFlags(fs, c)
