@@ -47,6 +47,7 @@ const (
 
 // Index is what alerts need from the index.
 type Index interface {
+	Prepare(q index.Query) (*index.Saved, error)
 	NewPercolator(docs []*index.Document) (*index.Percolator, error)
 	Existing(ctx context.Context, ids []string) (map[string]bool, error)
 	MatchSemantic(ctx context.Context, q index.Query, ids []string, threshold float64) ([]index.Match, error)
@@ -198,6 +199,7 @@ type Service struct {
 type active struct {
 	Alert
 	q                 index.Query
+	saved             *index.Saved
 	keyword, semantic bool
 }
 
@@ -248,9 +250,13 @@ func (s *Service) activate(a Alert) error {
 	if err != nil {
 		return err
 	}
+	saved, err := s.ix.Prepare(q)
+	if err != nil {
+		return err
+	}
 	kw, sem := s.modes(q)
 	s.mu.Lock()
-	s.active[a.ID] = &active{Alert: a, q: q, keyword: kw, semantic: sem}
+	s.active[a.ID] = &active{Alert: a, q: q, saved: saved, keyword: kw, semantic: sem}
 	s.mu.Unlock()
 	return nil
 }

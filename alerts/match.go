@@ -127,7 +127,7 @@ func (s *Service) matchDocs(ctx context.Context, docs ...docRef) error {
 		if !a.keyword {
 			continue
 		}
-		ms, err := perc.Match(ctx, a.q)
+		ms, err := perc.MatchSaved(ctx, a.saved)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err

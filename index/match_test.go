@@ -2,6 +2,8 @@ package index
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -175,4 +177,106 @@ func TestMatchSemantic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPercolatorPrefilterIsExact runs a few thousand random saved
+// queries (words, stop words, phrases, required and excluded terms,
+// prefixes, fuzzy terms, AND/OR/NOT, fields, filters, unparsable text)
+// against random batches with and without the prefilter, and against
+// Match on the live index: the prefilter may only skip what cannot match.
+func TestPercolatorPrefilterIsExact(t *testing.T) {
+	words := strings.Fields("tariff tariffs trade export exports controls chip chips regulation regulations regulatory the of and " +
+		"open-weight sovereign compute energy grid steel allies welfare audit data centres ports shipping harbour happy happiness " +
+		"generalization generalize ties tying cities policies studies")
+	r := rand.New(rand.NewPCG(3, 4))
+	w := func() string { return words[r.IntN(len(words))] }
+	text := func(n int) string {
+		var b []string
+		for range n {
+			b = append(b, w())
+		}
+		return strings.Join(b, " ")
+	}
+	var docs []Document
+	for i := range 60 {
+		docs = append(docs, Document{ID: fmt.Sprintf("d%02d", i), Title: text(3), Text: text(12),
+			Source: []string{"Daily News", "Policy Lab"}[i%2], SourceType: []string{"news", "think_tank", "government"}[i%3]})
+	}
+	ix := openTest(t, docs...)
+	query := func() Query {
+		var q string
+		switch r.IntN(12) {
+		case 0:
+			q = w()
+		case 1:
+			q = w() + " " + w()
+		case 2:
+			q = `"` + w() + " " + w() + `"`
+		case 3:
+			q = "+" + w() + " " + w() + " -" + w()
+		case 4:
+			p := w()
+			q = p[:min(1+r.IntN(len(p)+1), len(p))] + "*"
+		case 5:
+			q = w() + " AND (" + w() + " OR " + w() + ") NOT " + w()
+		case 6:
+			q = []string{"title:", "text:", "source:", "tag:"}[r.IntN(4)] + w()
+		case 7:
+			q = w() + "~1"
+		case 8:
+			q = "-" + w()
+		case 9:
+			q = "the of"
+		case 10:
+			q = `"` + w() + ` (unclosed`
+		default:
+			q = "NOT " + w() + " OR " + w()
+		}
+		qq := Query{Text: q}
+		if r.IntN(4) == 0 {
+			qq.Filters.SourceType = []string{"news"}
+		}
+		return qq
+	}
+	ids := func(ms []Match) string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		slices.Sort(out)
+		return strings.Join(out, ",")
+	}
+	skipped := 0
+	for batch := range 20 {
+		var list []*Document
+		var batchIDs []string
+		for range 1 + r.IntN(3) {
+			d, _ := ix.Get(context.Background(), docs[r.IntN(len(docs))].ID)
+			list = append(list, d)
+			batchIDs = append(batchIDs, d.ID)
+		}
+		p, err := ix.NewPercolator(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 150 {
+			q := query()
+			got, err1 := p.Match(context.Background(), q)
+			p.noFilter = true
+			want, err2 := p.Match(context.Background(), q)
+			p.noFilter = false
+			live, err3 := ix.Match(context.Background(), q, batchIDs)
+			if err1 != nil || err2 != nil || err3 != nil {
+				t.Fatalf("%q: %v %v %v", q.Text, err1, err2, err3)
+			}
+			if ids(got) != ids(want) || ids(want) != ids(live) {
+				t.Errorf("batch %d %q: prefiltered %s, percolated %s, live %s", batch, q.Text, ids(got), ids(want), ids(live))
+			}
+			if s, err := ix.Prepare(q); err == nil && !p.mayMatch(s) {
+				skipped++
+			}
+		}
+		p.Close()
+	}
+	t.Logf("the prefilter skipped %d of 3000 queries", skipped)
 }
