@@ -38,8 +38,16 @@ type alertsResponse struct {
 	Alerts []alertView `json:"alerts"`
 }
 
-func viewAlert(c *gin.Context, d *Deps, a alerts.Alert) alertView {
+// viewAlert shows an alert. Only the answer to its creation (full) shows
+// the webhook URL whole: such URLs often carry a token of their own, and
+// reads may be open to anyone who can reach the server.
+func viewAlert(c *gin.Context, d *Deps, a alerts.Alert, full bool) alertView {
 	q, _ := ParseParams(a.Params)
+	if !full && a.WebhookURL != "" {
+		if u, err := url.Parse(a.WebhookURL); err == nil {
+			a.WebhookURL = u.Scheme + "://" + u.Host + "/…"
+		}
+	}
 	return alertView{Alert: a, Query: viewOf(q), FeedURL: baseURL(c, d) + "/alerts/" + a.ID + ".atom", Match: d.Alerts.MatchKinds(a.ID)}
 }
 
@@ -81,7 +89,7 @@ func handleCreateAlert(d *Deps) gin.HandlerFunc {
 			return
 		}
 		c.Header("Location", "/api/alerts/"+a.ID)
-		c.JSON(http.StatusCreated, viewAlert(c, d, a))
+		c.JSON(http.StatusCreated, viewAlert(c, d, a, true))
 	}
 }
 
@@ -110,7 +118,7 @@ func handleListAlerts(d *Deps) gin.HandlerFunc {
 		}
 		for _, a := range all {
 			if want == "" || a.Params == want {
-				resp.Alerts = append(resp.Alerts, viewAlert(c, d, a))
+				resp.Alerts = append(resp.Alerts, viewAlert(c, d, a, false))
 			}
 		}
 		c.JSON(http.StatusOK, resp)
@@ -132,7 +140,7 @@ func handleGetAlert(d *Deps) gin.HandlerFunc {
 			writeError(c, d.Log, err)
 			return
 		}
-		v := viewAlert(c, d, a)
+		v := viewAlert(c, d, a, false)
 		if v.Entries, err = d.Alerts.Entries(c, a.ID, alertEntries); err != nil {
 			writeError(c, d.Log, err)
 			return
