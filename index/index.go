@@ -203,19 +203,11 @@ func (ix *Index) recover() error {
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	b := ix.live.NewBatch()
+	set := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		d, err := ix.store.get(id)
-		if err != nil {
-			return err
-		}
-		if d == nil {
-			b.Delete(id)
-		} else if err := b.Index(id, bleveDoc(d)); err != nil {
-			return err
-		}
+		set[id] = true
 	}
-	if err := ix.live.Batch(b); err != nil {
+	if err := ix.catchUp(ix.live, set); err != nil {
 		return fmt.Errorf("repair index: %w", err)
 	}
 	ix.log.Info("repaired writes interrupted by a crash", "documents", len(ids))

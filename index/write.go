@@ -210,8 +210,9 @@ func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
 	return d, nil
 }
 
-// catchUp brings ids written during a rebuild up to date in idx, from the
-// store: the fill may have read them before the write. Caller holds ix.mu.
+// catchUp brings ids up to date in idx from the store: after a rebuild's
+// fill, which may have read them before a write, and after a crash that
+// left writes pending. Caller holds ix.mu or has the index to itself.
 func (ix *Index) catchUp(idx bleve.Index, ids map[string]bool) error {
 	b := idx.NewBatch()
 	for id := range ids {

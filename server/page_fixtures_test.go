@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 
 	"policysearch/alerts"
 	"policysearch/index"
-	"policysearch/ingest"
 	"policysearch/seeds"
 	"policysearch/snapshots"
 )
@@ -26,24 +24,7 @@ const xssTitle = `<script>window.__xss=1</script><img src=x onerror="window.__xs
 // and years (testdata/pages/fixtures.ndjson), and a hostile one.
 func pageDocs(tb testing.TB) []index.Document {
 	tb.Helper()
-	var docs []index.Document
-	err := fs.WalkDir(seeds.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !ingest.Supported(name) {
-			return err
-		}
-		f, err := seeds.FS.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		return ingest.Load(context.Background(), "seeds/"+name, f, "", func(r ingest.Record) error {
-			if r.Err != nil {
-				return r.Err
-			}
-			docs = append(docs, r.Doc)
-			return nil
-		})
-	})
+	docs, err := seeds.Documents(context.Background())
 	if err != nil {
 		tb.Fatalf("load seeds: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 
 	"policysearch/embedding"
 	"policysearch/index"
-	"policysearch/ingest"
 	"policysearch/metrics"
 	"policysearch/seeds"
 	"policysearch/server"
@@ -153,24 +151,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 // indexSeeds loads the embedded seed documents. Unchanged seeds cost one
 // hash comparison each, so this is cheap on every start.
 func indexSeeds(ctx context.Context, ix *index.Index, log *slog.Logger) error {
-	var docs []index.Document
-	err := fs.WalkDir(seeds.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !ingest.Supported(name) {
-			return err
-		}
-		f, err := seeds.FS.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		return ingest.Load(ctx, "seeds/"+name, f, "", func(r ingest.Record) error {
-			if r.Err != nil {
-				return fmt.Errorf("%s: %w", name, r.Err)
-			}
-			docs = append(docs, r.Doc)
-			return nil
-		})
-	})
+	docs, err := seeds.Documents(ctx)
 	if err != nil {
 		return err
 	}
