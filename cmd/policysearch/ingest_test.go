@@ -27,9 +27,15 @@ func serveData(t *testing.T, data string, envs map[string]string, args ...string
 	go func() { done <- run(ctx, argv, env(envs), &out, &errs) }()
 	deadline := time.Now().Add(20 * time.Second)
 	base := ""
-	for base == "" && time.Now().Before(deadline) {
+	for time.Now().Before(deadline) {
 		if m := listening.FindStringSubmatch(out.String()); m != nil {
 			base = m[1]
+			if resp, err := http.Get(base + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
 		}
 		select {
 		case err := <-done:

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // syncBuffer is an io.Writer safe to read while run writes to it.
@@ -38,49 +37,10 @@ func env(m map[string]string) func(string) string {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
-// startServer runs `serve` on a free port and returns its base URL and a
-// stop function that waits for a clean shutdown.
+// startServer runs `serve` with the seeds on a free port; see serveData.
 func startServer(t *testing.T, data string) (string, func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errs syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "text"}, env(nil), &out, &errs)
-	}()
-	deadline := time.Now().Add(20 * time.Second)
-	var base string
-	for time.Now().Before(deadline) {
-		if m := listening.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-			if resp, err := http.Get(base + "/healthz"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					break
-				}
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited early: %v\n%s", err, errs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	if base == "" {
-		t.Fatalf("server did not come up:\n%s", errs.String())
-	}
-	return base, func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not shut down")
-		}
-		t.Log(errs.String())
-	}
+	return serveData(t, data, nil, "--seeds=true")
 }
 
 func getJSON(t *testing.T, url string, v any) int {
