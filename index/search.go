@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -278,28 +279,110 @@ type page struct {
 	facets, fields bool
 }
 
-// run executes one bleve request with q's sort order.
+// run executes one bleve request with q's sort order. Relevance is score
+// first, then id, so that ties have one order and pages do not overlap.
 func (ix *Index) run(ctx context.Context, top query.Query, q Query, p page) (*bleve.SearchResult, error) {
-	req := bleve.NewSearchRequestOptions(top, p.size, p.from, false)
+	var order search.SortOrder
+	switch q.Sort {
+	case SortNewest, SortOldest:
+		order = search.SortOrder{
+			&search.SortField{Field: "published_at", Type: search.SortFieldAsDate, Desc: q.Sort == SortNewest, Missing: search.SortFieldMissingLast},
+			&search.SortScore{Desc: true},
+			&search.SortDocID{},
+		}
+	default:
+		if p.size == 0 { // facets and a total only: order is moot
+			return ix.search(ctx, newRequest(top, q, p, p.from, 0, byScore))
+		}
+		return ix.runByScore(ctx, top, q, p)
+	}
+	return ix.search(ctx, newRequest(top, q, p, p.from, p.size, order))
+}
+
+// runByScore returns the page of the score-then-id order without making
+// bleve sort on ids, which reads the id of every matching document: a
+// quarter of a search's time at 10^5 passages. It asks for the first
+// from+size+tieSlack hits by score alone (with the facets, without stored
+// fields) and puts them in score-then-id order itself. When the last of
+// them scores below the page's last hit, every document that ties with a
+// hit of the page is among them, so the page is exactly the one the id
+// sort gives; its stored fields and match locations are then read for
+// those few ids. When a tie straddles the window's end, it asks again
+// with the id sort.
+func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p page) (*bleve.SearchResult, error) {
+	want := p.from + p.size
+	window := want + tieSlack
+	res, err := ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore))
+	if err != nil {
+		return nil, err
+	}
+	hits := res.Hits
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].ID < hits[j].ID
+	})
+	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {
+		return ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
+	}
+	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
+	if p.fields && len(res.Hits) > 0 {
+		return res, ix.loadFields(ctx, top, q, res.Hits)
+	}
+	return res, nil
+}
+
+// tieSlack is how many hits past the page runByScore reads, so that
+// documents tying with the page's last hit are among them.
+const tieSlack = 64
+
+var (
+	byScore       = search.SortOrder{&search.SortScore{Desc: true}}
+	byScoreThenID = search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}}
+)
+
+// loadFields sets the stored fields and the match locations of top on
+// hits, reading only those documents.
+func (ix *Index) loadFields(ctx context.Context, top query.Query, q Query, hits search.DocumentMatchCollection) error {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	only := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), top)
+	res, err := ix.search(ctx, newRequest(only, q, page{fields: true}, 0, len(ids), byScore))
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*search.DocumentMatch, len(res.Hits))
+	for _, h := range res.Hits {
+		byID[h.ID] = h
+	}
+	for _, h := range hits {
+		if l := byID[h.ID]; l != nil {
+			h.Fields, h.Locations = l.Fields, l.Locations
+		}
+	}
+	return nil
+}
+
+// newRequest builds one bleve request for page p's fields and facets.
+func newRequest(top query.Query, q Query, p page, from, size int, order search.SortOrder) *bleve.SearchRequest {
+	req := bleve.NewSearchRequestOptions(top, size, from, false)
 	if p.fields {
 		req.Fields = hitFields
 		req.IncludeLocations = true
 	}
-	switch q.Sort {
-	case SortNewest, SortOldest:
-		req.SortByCustom(search.SortOrder{
-			&search.SortField{Field: "published_at", Type: search.SortFieldAsDate, Desc: q.Sort == SortNewest, Missing: search.SortFieldMissingLast},
-			&search.SortScore{Desc: true},
-			&search.SortDocID{},
-		})
-	default:
-		req.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}})
-	}
+	req.SortByCustom(order)
 	if p.facets {
 		for _, name := range FacetNames {
 			req.AddFacet(name, bleve.NewFacetRequest(name, q.FacetSize))
 		}
 	}
+	return req
+}
+
+func (ix *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
 	res, err := ix.alias.SearchInContext(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
