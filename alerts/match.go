@@ -45,8 +45,13 @@ func ref(d *index.Document) docRef {
 	return docRef{id: d.ID, hash: d.Hash, indexedAt: d.IndexedAt, doc: d}
 }
 
-// catchUp queues stored documents indexed after the watermark.
+// catchUp queues stored documents indexed after the watermark. With no
+// alerts there is nothing to catch up with (an alert created later only
+// sees documents indexed after it), so the store is not read at all.
 func (s *Service) catchUp(ctx context.Context) {
+	if len(s.alerts()) == 0 {
+		return
+	}
 	since := s.st.watermark()
 	var refs []docRef
 	err := s.ix.Walk(ctx, func(d *index.Document) error {
@@ -111,11 +116,15 @@ func (s *Service) matchDocs(ctx context.Context, docs ...docRef) error {
 			newest = d.indexedAt
 		}
 	}
-	perc, err := s.ix.NewPercolator(list)
-	if err != nil {
-		return err
-	}
-	defer perc.Close()
+	// The in-memory index is built for the first keyword alert that needs
+	// it: without one, matching indexes nothing a second time.
+	var perc *index.Percolator
+	defer func() {
+		if perc != nil {
+			perc.Close()
+		}
+	}()
+	var err error
 	var ps []pending
 	anySemantic := false
 	for _, a := range s.alerts() {
@@ -126,6 +135,11 @@ func (s *Service) matchDocs(ctx context.Context, docs ...docRef) error {
 		anySemantic = anySemantic || a.semantic
 		if !a.keyword {
 			continue
+		}
+		if perc == nil {
+			if perc, err = s.ix.NewPercolator(list); err != nil {
+				return err
+			}
 		}
 		ms, err := perc.MatchSaved(ctx, a.saved)
 		if err != nil {
