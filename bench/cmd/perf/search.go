@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"policysearch/bench/baseline"
+	"policysearch/bench/corpus"
+)
+
+// Engines compared on searches.
+const (
+	engPage   = "raw bleve, in-process: page (10 hits, fields, highlight, 5 facets)"
+	engBare   = "raw bleve, in-process: bare (10 ids and scores)"
+	engPS     = "policysearch over HTTP, result cache defeated"
+	engPSZipf = "policysearch over HTTP, result cache on (starts empty)"
+)
+
+// searcher runs request i of a list on one engine.
+type searcher func(ctx context.Context, i int) error
+
+func bleveSearcher(idx bleve.Index, reqs []corpus.Request, kind baseline.Kind) searcher {
+	return func(ctx context.Context, i int) error {
+		_, err := baseline.Search(ctx, idx, reqs[i], kind)
+		return err
+	}
+}
+
+func httpSearcher(base string, reqs []corpus.Request) searcher {
+	return func(ctx context.Context, i int) error { return httpSearch(ctx, base, reqs[i], "") }
+}
+
+// passes holds timed passes by concurrency and engine.
+type passes map[int]map[string][]pass
+
+func (ps passes) add(conc int, engine string, p pass) {
+	if ps[conc] == nil {
+		ps[conc] = map[string][]pass{}
+	}
+	ps[conc][engine] = append(ps[conc][engine], p)
+}
+
+// searchRounds runs the queries once per engine per concurrency per round,
+// rotating the engines' order each round. Before each policysearch pass a
+// write makes the result cache cold, so every one of its searches runs.
+func searchRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, reqs []corpus.Request, rounds int, concs []int) (passes, error) {
+	engines := map[string]searcher{
+		engPage: bleveSearcher(idx, reqs, baseline.Page),
+		engBare: bleveSearcher(idx, reqs, baseline.Bare),
+		engPS:   httpSearcher(p.base, reqs),
+	}
+	order := []string{engPage, engPS, engBare}
+	for _, name := range order { // warm-up: page cache, connections, code
+		if w := run(ctx, len(reqs), 2, engines[name]); w.errs > 0 {
+			return nil, fmt.Errorf("warm-up %s: %d errors, first: %v", name, w.errs, w.err)
+		}
+	}
+	out := passes{}
+	for round := range rounds {
+		for _, conc := range concs {
+			for k := range order {
+				name := order[(round+k)%len(order)]
+				if name == engPS {
+					e.markers++
+					if err := bumpGeneration(ctx, p.base, e.markers); err != nil {
+						return nil, err
+					}
+				}
+				res := run(ctx, len(reqs), conc, engines[name])
+				if res.errs > 0 {
+					return nil, fmt.Errorf("%s: %d errors, first: %v", name, res.errs, res.err)
+				}
+				out.add(conc, name, res)
+				e.progress("search round %d/%d c=%d %-70s %8.1f QPS p50 %sms p99 %sms", round+1, rounds, conc, name, res.qps(), ms(res.pct(50)), ms(res.pct(99)))
+			}
+		}
+	}
+	return out, nil
+}
+
+// zipfRounds replays the Zipf log on raw bleve (page) and on policysearch
+// with its result cache, which starts empty each round.
+func zipfRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, log []corpus.Request, rounds int, concs []int) (passes, error) {
+	engines := map[string]searcher{
+		engPage:   bleveSearcher(idx, log, baseline.Page),
+		engPSZipf: httpSearcher(p.base, log),
+	}
+	order := []string{engPage, engPSZipf}
+	out := passes{}
+	for round := range rounds {
+		for _, conc := range concs {
+			for k := range order {
+				name := order[(round+k)%len(order)]
+				if name == engPSZipf {
+					e.markers++
+					if err := bumpGeneration(ctx, p.base, e.markers); err != nil {
+						return nil, err
+					}
+				}
+				res := run(ctx, len(log), conc, engines[name])
+				if res.errs > 0 {
+					return nil, fmt.Errorf("zipf %s: %d errors, first: %v", name, res.errs, res.err)
+				}
+				out.add(conc, name, res)
+				e.progress("zipf round %d/%d c=%d %-58s %8.1f QPS p50 %sms p99 %sms", round+1, rounds, conc, name, res.qps(), ms(res.pct(50)), ms(res.pct(99)))
+			}
+		}
+	}
+	return out, nil
+}
