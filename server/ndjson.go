@@ -11,8 +11,12 @@ import (
 )
 
 // ndjsonBatch is how many good lines are committed together: each commit
-// is an fsync, so batching is what makes bulk loads fast.
-const ndjsonBatch = 256
+// is an fsync, so batching is what makes bulk loads fast. A batch also
+// ends at ndjsonBatchBytes of text, so long documents do not pile up.
+const (
+	ndjsonBatch      = 512
+	ndjsonBatchBytes = 4 << 20
+)
 
 // lineResult is one line of the NDJSON response: the outcome of the input
 // line with the same number.
@@ -44,6 +48,7 @@ func postNDJSON(c *gin.Context, d *Deps) {
 	counts := map[string]int{"added": 0, "updated": 0, "unchanged": 0, "failed": 0}
 	var batch []index.Document
 	var lines []int
+	size := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -66,7 +71,7 @@ func postNDJSON(c *gin.Context, d *Deps) {
 			}
 		}
 		c.Writer.Flush()
-		batch, lines = batch[:0], lines[:0]
+		batch, lines, size = batch[:0], lines[:0], 0
 		if err != nil {
 			d.Log.Error("ndjson batch failed", "err", err, "request_id", c.GetString(ctxRequestID))
 		}
@@ -82,7 +87,8 @@ func postNDJSON(c *gin.Context, d *Deps) {
 		rec.Doc.EnsureID()
 		batch = append(batch, rec.Doc)
 		lines = append(lines, rec.Line)
-		if len(batch) >= ndjsonBatch {
+		size += len(rec.Doc.Text) + len(rec.Doc.Title)
+		if len(batch) >= ndjsonBatch || size >= ndjsonBatchBytes {
 			return flush()
 		}
 		return nil
