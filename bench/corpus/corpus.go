@@ -183,8 +183,9 @@ func WriteJSONL(w io.Writer, docs []Doc) error {
 	return bw.Flush()
 }
 
-// Ensure builds corpus size from sotuPath into dir/corpus-SIZE.jsonl
-// unless that file exists already, and returns its path and documents.
+// Ensure writes corpus size, built from sotuPath, to dir/corpus-SIZE.jsonl
+// (afresh each time: it takes a second, and a stale file cannot linger)
+// and returns its path and documents.
 func Ensure(dir, sotuPath, size string) (string, []Doc, error) {
 	speeches, err := ReadSOTU(sotuPath)
 	if err != nil {
@@ -195,9 +196,6 @@ func Ensure(dir, sotuPath, size string) (string, []Doc, error) {
 		return "", nil, err
 	}
 	path := filepath.Join(dir, "corpus-"+size+".jsonl")
-	if _, err := os.Stat(path); err == nil {
-		return path, docs, nil
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, err
 	}

@@ -85,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.zipfN, "zipf", 5000, "requests in the Zipf log")
 	fs.Float64Var(&c.zipfS, "zipf-s", 1.1, "Zipf exponent of the log")
 	fs.StringVar(&concs, "conc", "1,2", "concurrencies of the search comparison")
-	fs.StringVar(&zipfConcs, "zipf-conc", "1,2", "concurrencies of the Zipf comparison")
+	fs.StringVar(&zipfConcs, "zipf-conc", "2", "concurrencies of the Zipf comparison")
 	fs.IntVar(&c.starts, "restarts", 5, "timed restarts (exec to first answered search)")
 	fs.BoolVar(&c.semantic, "semantic", true, "measure hybrid against keyword search with a loopback embeddings endpoint")
 	fs.IntVar(&c.semRounds, "semantic-rounds", 3, "rounds of the hybrid comparison")

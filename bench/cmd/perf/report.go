@@ -181,8 +181,8 @@ func (r *report) semantic(b *strings.Builder) {
 		}
 		return ms(time.Duration(median(d)))
 	}
-	w("\nAdded by hybrid: p50 %s ms, p99 %s ms (difference of the percentiles); median over queries of the per-query difference %s ms. Server RSS with vectors loaded: %s.\n",
-		added(50), added(99), ms(medianDur(s.paired)), mib(s.mem.RSS))
+	w("\nAdded by hybrid: p50 %s ms, p99 %s ms (difference of the percentiles); median over queries of the per-query difference %s ms. Server RSS with the vectors loaded: %s (%s anonymous, %s file-backed).\n",
+		added(50), added(99), ms(medianDur(s.paired)), mib(s.mem.RSS), mib(s.mem.Anon), mib(s.mem.File))
 }
 
 // stat is the median over rounds of f.
