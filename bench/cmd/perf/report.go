@@ -45,22 +45,23 @@ func (r *report) markdown() string {
 	w("Machine: `nproc` = %d (%s), %s; load average (1, 5, 15 min) %s at start, %s at end\n\n", r.nproc, r.cpu, runtime.Version(), r.load0, r.load1)
 
 	w("### Bulk ingest (median of %d rounds, methods alternating)\n\n", c.ingestRounds)
-	w("| method | docs/s | MB/s | ratio to raw bleve | goal ≥ 0.9× | per round docs/s |\n|---|---:|---:|---:|---|---|\n")
+	w("| method | docs/s | MB/s | ratio to raw bleve | goal ≥ 0.9× | per round docs/s | CPU s | CPU / raw bleve's |\n|---|---:|---:|---:|---|---|---:|---:|\n")
 	base := r.ingest[methodBleve]
 	for _, m := range []string{methodBleve, methodAPI, methodAdd} {
 		rs := r.ingest[m]
-		var dps, mbs, ratios []float64
+		var dps, mbs, ratios, cpu, cpuRatios []float64
 		var each []string
 		for i, x := range rs {
 			dps, mbs = append(dps, x.docsPerSec()), append(mbs, x.mbPerSec())
 			ratios = append(ratios, x.docsPerSec()/base[i].docsPerSec())
+			cpu, cpuRatios = append(cpu, x.cpu.Seconds()), append(cpuRatios, x.cpu.Seconds()/base[i].cpu.Seconds())
 			each = append(each, fmt.Sprintf("%.0f", x.docsPerSec()))
 		}
 		goal := ""
 		if m != methodBleve {
 			goal = verdict(median(ratios) >= 0.9, "%.2f× short", 0.9-median(ratios))
 		}
-		w("| %s | %.0f | %.2f | %.2f× | %s | %s |\n", m, median(dps), median(mbs), median(ratios), goal, strings.Join(each, ", "))
+		w("| %s | %.0f | %.2f | %.2f× | %s | %s | %.2f | %.2f× |\n", m, median(dps), median(mbs), median(ratios), goal, strings.Join(each, ", "), median(cpu), median(cpuRatios))
 	}
 
 	if len(r.search) > 0 {
