@@ -111,6 +111,9 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.Store = true
 		doc.AddFieldMappingsAt(name, f)
 	}
+	// No field is searched through bleve's composite _all field, and an
+	// empty one still costs a visit of every field of every document.
+	doc.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
 	m.DefaultMapping = doc
 	return m, m.Validate()
 }

@@ -57,6 +57,7 @@ func Mapping() *mapping.IndexMappingImpl {
 	when := bleve.NewDateTimeFieldMapping()
 	when.IncludeInAll = false
 	doc.AddFieldMappingsAt("published", when)
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	m.DefaultMapping = doc
 	return m
 }
