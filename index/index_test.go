@@ -101,7 +101,11 @@ func TestRecoverPending(t *testing.T) {
 	}
 	d := &Document{ID: "lost", Title: "Interrupted write", Text: "acknowledged durable text"}
 	d.ComputeHash()
-	if err := ix.store.put([]*Document{d}, nil, d.IndexedAt); err != nil {
+	enc, err := encodeAll([]*Document{d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.store.put(enc, d.IndexedAt); err != nil {
 		t.Fatal(err)
 	}
 	ix.Close()

@@ -78,25 +78,22 @@ func (s *store) hashes(ids []string) (map[string]string, error) {
 
 // put stores docs with their near-duplicate fingerprints and marks them
 // pending, in one fsynced transaction.
-func (s *store) put(docs []*Document, fingerprints map[string]signature, now time.Time) error {
+func (s *store) put(docs []encoded, now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b, p, sh := tx.Bucket(bucketDocs), tx.Bucket(bucketPending), tx.Bucket(bucketSimhash)
-		for _, d := range docs {
-			if sig := fingerprints[d.ID]; sig != nil {
-				if err := sh.Put([]byte(d.ID), encodeSignature(sig)); err != nil {
+		for _, e := range docs {
+			id := []byte(e.doc.ID)
+			if e.sig != nil {
+				if err := sh.Put(id, encodeSignature(e.sig)); err != nil {
 					return err
 				}
-			} else if err := sh.Delete([]byte(d.ID)); err != nil {
+			} else if err := sh.Delete(id); err != nil {
 				return err
 			}
-			v, err := json.Marshal(d)
-			if err != nil {
+			if err := b.Put(id, e.json); err != nil {
 				return err
 			}
-			if err := b.Put([]byte(d.ID), v); err != nil {
-				return err
-			}
-			if err := p.Put([]byte(d.ID), nil); err != nil {
+			if err := p.Put(id, nil); err != nil {
 				return err
 			}
 		}

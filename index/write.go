@@ -2,9 +2,13 @@ package index
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -121,11 +125,11 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	for i, id := range order {
 		changed[i] = latest[id]
 	}
-	prints := make(map[string]signature, len(changed))
-	for _, d := range changed {
-		prints[d.ID] = minhash(d.Text)
+	enc, err := encodeAll(changed)
+	if err != nil {
+		return nil, err
 	}
-	if err := ix.store.put(changed, prints, now); err != nil {
+	if err := ix.store.put(enc, now); err != nil {
 		return nil, fmt.Errorf("store documents: %w", err)
 	}
 	if err := ix.apply(func(b *bleve.Batch) error {
@@ -141,11 +145,42 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	if err := ix.store.settle(order); err != nil {
 		ix.log.Warn("clear pending marks", "err", err) // harmless: recovery re-applies
 	}
-	for id, h := range prints {
-		ix.dups.set(id, h)
+	for _, e := range enc {
+		ix.dups.set(e.doc.ID, e.sig)
 	}
 	ix.changed(ChangeEvent{Put: changed})
 	return results, nil
+}
+
+// encoded is a document ready for the store: its JSON and its
+// near-duplicate fingerprint.
+type encoded struct {
+	doc  *Document
+	json []byte
+	sig  signature
+}
+
+// encodeAll encodes docs on every core. Fingerprinting and JSON are most of
+// a batch's own CPU before bleve's, and the caller holds the write lock.
+func encodeAll(docs []*Document) ([]encoded, error) {
+	out := make([]encoded, len(docs))
+	workers := min(runtime.GOMAXPROCS(0), (len(docs)+31)/32)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(docs); i += workers {
+				b, err := json.Marshal(docs[i])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = encoded{doc: docs[i], json: b, sig: minhash(docs[i].Text)}
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // apply writes one batch to the live index. Caller holds ix.mu.
