@@ -10,14 +10,6 @@ import (
 	"policysearch/ingest"
 )
 
-// ndjsonBatch is how many good lines are committed together: each commit
-// is an fsync, so batching is what makes bulk loads fast. A batch also
-// ends at ndjsonBatchBytes of text, so long documents do not pile up.
-const (
-	ndjsonBatch      = 512
-	ndjsonBatchBytes = 4 << 20
-)
-
 // lineResult is one line of the NDJSON response: the outcome of the input
 // line with the same number.
 type lineResult struct {
@@ -32,9 +24,11 @@ type summaryLine struct {
 	Summary map[string]int `json:"summary"`
 }
 
-// postNDJSON indexes a stream line by line. A bad line is reported with its
-// number and the good lines around it are still indexed; each result line
-// is written only after its document is durable.
+// postNDJSON indexes a stream line by line, committing lines in Put's
+// batches (each commit is an fsync) while the next lines are read. A bad
+// line is reported with its number, in order, and the good lines around
+// it are still indexed; each result line is written only after its
+// document is durable.
 func postNDJSON(c *gin.Context, d *Deps) {
 	// Result lines go out while the body still streams in; without full
 	// duplex, net/http would discard unread body (lines lost silently) at
@@ -46,55 +40,47 @@ func postNDJSON(c *gin.Context, d *Deps) {
 	c.Status(http.StatusOK)
 	enc := json.NewEncoder(c.Writer)
 	counts := map[string]int{"added": 0, "updated": 0, "unchanged": 0, "failed": 0}
-	var batch []index.Document
-	var lines []int
-	size := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		res, err := d.Index.Put(c, batch)
-		d.Metrics.Ingested("ndjson", res)
-		for i, line := range lines {
-			r := lineResult{Line: line, ID: batch[i].ID}
-			if i < len(res) {
-				r.Status = res[i].Status
-				counts[string(r.Status)]++
-			} else {
-				_, body := errorResponse(err)
-				r.Error = &body.Error
+	bulk := index.NewBulk(c, d.Index, func(items []index.BulkItem[int]) error {
+		var failed error
+		var done []index.PutResult
+		for _, it := range items {
+			r := lineResult{Line: it.Tag, Status: it.Status}
+			if it.Doc != nil {
+				r.ID = it.Doc.ID
+			}
+			if it.Err != nil {
+				_, body := errorResponse(it.Err)
+				r.Status, r.Error = "", &body.Error
 				counts["failed"]++
-				d.Metrics.IngestFailed("ndjson", 1)
+				if it.Doc != nil {
+					failed = it.Err
+				}
+			} else {
+				counts[string(r.Status)]++
+				done = append(done, index.PutResult{ID: r.ID, Status: r.Status})
 			}
-			if werr := enc.Encode(r); werr != nil {
-				return werr
+			if err := enc.Encode(r); err != nil {
+				return err
 			}
 		}
+		d.Metrics.Ingested("ndjson", done)
+		d.Metrics.IngestFailed("ndjson", len(items)-len(done))
 		c.Writer.Flush()
-		batch, lines, size = batch[:0], lines[:0], 0
-		if err != nil {
-			d.Log.Error("ndjson batch failed", "err", err, "request_id", c.GetString(ctxRequestID))
-		}
-		return nil
-	}
-	err := ingest.JSONLines(c, "", c.Request.Body, d.MaxLineBytes, func(rec ingest.Record) error {
-		if rec.Err != nil {
-			_, body := errorResponse(rec.Err)
-			counts["failed"]++
-			d.Metrics.IngestFailed("ndjson", 1)
-			return enc.Encode(lineResult{Line: rec.Line, Error: &body.Error})
-		}
-		rec.Doc.EnsureID()
-		batch = append(batch, rec.Doc)
-		lines = append(lines, rec.Line)
-		size += len(rec.Doc.Text) + len(rec.Doc.Title)
-		if len(batch) >= ndjsonBatch || size >= ndjsonBatchBytes {
-			return flush()
+		if failed != nil {
+			d.Log.Error("ndjson batch failed", "err", failed, "request_id", c.GetString(ctxRequestID))
 		}
 		return nil
 	})
-	if err == nil {
-		err = flush()
+	err := ingest.JSONLines(c, "", c.Request.Body, d.MaxLineBytes, func(rec ingest.Record) error {
+		if rec.Err != nil {
+			return bulk.Fail(rec.Line, rec.Err)
+		}
+		rec.Doc.EnsureID()
+		return bulk.Add(rec.Line, rec.Doc)
+	})
+	// The lines read before a broken stream are still written and reported.
+	if cerr := bulk.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		_, body := errorResponse(err)

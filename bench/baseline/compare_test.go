@@ -103,32 +103,30 @@ func (f *fixture) build(sotu string) error {
 }
 
 // putFile loads a JSONL file the way the add command does: documents
-// decoded by the ingest package, Put in batches of 512.
+// decoded by the ingest package while index.Bulk writes the previous batch.
 func putFile(ctx context.Context, ix *index.Index, path string) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	var batch []index.Document
-	flush := func() error {
-		_, err := ix.Put(ctx, batch)
-		batch = batch[:0]
-		return err
-	}
+	bulk := index.NewBulk(ctx, ix, func(items []index.BulkItem[int]) error {
+		for _, it := range items {
+			if it.Err != nil {
+				return it.Err
+			}
+		}
+		return nil
+	})
 	err = ingest.JSONLines(ctx, "", fh, ingest.DefaultMaxLine, func(r ingest.Record) error {
 		if r.Err != nil {
 			return r.Err
 		}
 		r.Doc.EnsureID()
-		batch = append(batch, r.Doc)
-		if len(batch) >= 512 {
-			return flush()
-		}
-		return nil
+		return bulk.Add(r.Line, r.Doc)
 	})
-	if err == nil && len(batch) > 0 {
-		err = flush()
+	if cerr := bulk.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }

@@ -41,50 +41,40 @@ func add(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	start := time.Now()
 	var sum addSummary
 	bar := newProgress(io.stderr)
-	var batch []index.Document
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		res, err := ix.Put(ctx, batch)
-		if err != nil {
-			return err
-		}
-		for _, r := range res {
-			switch r.Status {
-			case index.Added:
+	bulk := index.NewBulk(ctx, ix, func(items []index.BulkItem[string]) error {
+		for _, it := range items {
+			switch {
+			case it.Err != nil && it.Doc != nil:
+				return it.Err // the store failed, not the input
+			case it.Err != nil:
+				sum.failed++
+				if bar != nil {
+					_ = bar.Clear()
+				}
+				fmt.Fprintf(io.stderr, "failed: %s: %v\n", it.Tag, it.Err)
+			case it.Status == index.Added:
 				sum.added++
-			case index.Updated:
+			case it.Status == index.Updated:
 				sum.updated++
 			default:
 				sum.unchanged++
 			}
 		}
 		if bar != nil {
-			_ = bar.Add(len(batch))
+			_ = bar.Add(len(items))
 		}
-		batch = batch[:0]
 		return nil
-	}
+	})
 	collect := func(path string, rec ingest.Record) error {
+		loc := path
+		if rec.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", path, rec.Line)
+		}
 		if rec.Err != nil {
-			sum.failed++
-			loc := path
-			if rec.Line > 0 {
-				loc = fmt.Sprintf("%s:%d", path, rec.Line)
-			}
-			if bar != nil {
-				_ = bar.Clear()
-			}
-			fmt.Fprintf(io.stderr, "failed: %s: %v\n", loc, rec.Err)
-			return nil
+			return bulk.Fail(loc, rec.Err)
 		}
 		rec.Doc.EnsureID()
-		batch = append(batch, rec.Doc)
-		if len(batch) >= 512 {
-			return flush()
-		}
-		return nil
+		return bulk.Add(loc, rec.Doc)
 	}
 	for _, p := range args {
 		if p == "-" {
@@ -93,10 +83,13 @@ func add(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			err = ingest.Walk(ctx, []string{p}, collect)
 		}
 		if err != nil {
-			return err
+			break
 		}
 	}
-	if err := flush(); err != nil {
+	if cerr := bulk.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
 	if bar != nil {

@@ -1,0 +1,143 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestBulk feeds streams through a real index and checks what report saw:
+// every input once, in input order, in batches no larger than Put's, with
+// the outcome of each.
+func TestBulk(t *testing.T) {
+	good := func(i int) Document {
+		return Document{ID: fmt.Sprintf("d%04d", i), Title: "Passage", Text: fmt.Sprintf("text number %d about tariffs", i)}
+	}
+	long := strings.Repeat("tariff ", batchBytes/14+1) // half of batchBytes
+	cases := []struct {
+		name       string
+		inputs     int
+		bad        func(i int) bool // inputs that failed before Add
+		doc        func(i int) Document
+		wantBatch  []int // sizes of the reported batches
+		wantStored int
+	}{
+		{"empty", 0, nil, good, nil, 0},
+		{"one", 1, nil, good, []int{1}, 1},
+		{"batches of 512", 1100, nil, good, []int{512, 512, 76}, 1100},
+		{"failures keep their place", 600, func(i int) bool { return i%7 == 3 }, good, []int{512, 88}, 600 - 86},
+		{"all failed", 5, func(int) bool { return true }, good, []int{5}, 0},
+		{"batches end at batchBytes", 3, nil, func(i int) Document {
+			d := good(i)
+			d.Text += long
+			return d
+		}, []int{2, 1}, 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			ix := openTest(t)
+			var seen []int
+			var sizes []int
+			b := NewBulk(ctx, ix, func(items []BulkItem[int]) error {
+				sizes = append(sizes, len(items))
+				for _, it := range items {
+					seen = append(seen, it.Tag)
+					failed := tc.bad != nil && tc.bad(it.Tag)
+					switch {
+					case failed && (it.Err == nil || it.Doc != nil):
+						t.Errorf("input %d: failed upstream but reported %+v", it.Tag, it)
+					case !failed && (it.Err != nil || it.Status != Added || it.Doc == nil || it.Doc.ID != tc.doc(it.Tag).ID):
+						t.Errorf("input %d: reported %+v, want added", it.Tag, it)
+					}
+				}
+				return nil
+			})
+			for i := range tc.inputs {
+				var err error
+				if tc.bad != nil && tc.bad(i) {
+					err = b.Fail(i, errors.New("bad line"))
+				} else {
+					err = b.Add(i, tc.doc(i))
+				}
+				if err != nil {
+					t.Fatalf("input %d: %v", i, err)
+				}
+			}
+			if err := b.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			for i, tag := range seen {
+				if tag != i {
+					t.Fatalf("report saw input %d at position %d", tag, i)
+				}
+			}
+			if len(seen) != tc.inputs || fmt.Sprint(sizes) != fmt.Sprint(tc.wantBatch) {
+				t.Errorf("reported %d inputs in batches %v, want %d in %v", len(seen), sizes, tc.inputs, tc.wantBatch)
+			}
+			if st, _ := ix.Stats(ctx); st.Documents != tc.wantStored {
+				t.Errorf("stored %d documents, want %d", st.Documents, tc.wantStored)
+			}
+		})
+	}
+}
+
+// TestBulkStops checks that an error from report stops the load: Add
+// soon returns it, Close returns it, and nothing after it is reported.
+func TestBulkStops(t *testing.T) {
+	ix := openTest(t)
+	stop := errors.New("client went away")
+	reports := 0
+	b := NewBulk(context.Background(), ix, func(items []BulkItem[int]) error {
+		reports++
+		return stop
+	})
+	var addErr error
+	for i := 0; i < 10*batchSize && addErr == nil; i++ {
+		addErr = b.Add(i, Document{ID: fmt.Sprint(i), Title: "t", Text: "some words"})
+	}
+	if !errors.Is(addErr, stop) {
+		t.Errorf("Add kept accepting input after report failed: %v", addErr)
+	}
+	if err := b.Close(); !errors.Is(err, stop) {
+		t.Errorf("Close = %v, want %v", err, stop)
+	}
+	if reports != 1 {
+		t.Errorf("report called %d times, want 1", reports)
+	}
+}
+
+// TestBulkReportsWriteErrors: when Put refuses a batch, every document of
+// it is reported with that error and the load goes on.
+func TestBulkReportsWriteErrors(t *testing.T) {
+	ix := openTest(t)
+	var errs, ok int
+	b := NewBulk(context.Background(), ix, func(items []BulkItem[int]) error {
+		for _, it := range items {
+			if it.Err != nil && it.Doc != nil {
+				errs++
+			} else if it.Err == nil {
+				ok++
+			}
+		}
+		return nil
+	})
+	// An unknown source type fails Put's validation, and with it its batch.
+	for i := range batchSize + 3 {
+		d := Document{ID: fmt.Sprint(i), Title: "t", Text: "words"}
+		if i == 10 {
+			d.SourceType = "rumour"
+		}
+		if err := b.Add(i, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if errs != batchSize || ok != 3 {
+		t.Errorf("%d failed and %d written, want %d and 3", errs, ok, batchSize)
+	}
+}
