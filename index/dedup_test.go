@@ -41,6 +41,26 @@ func TestMinhashSeparatesCopiesFromOtherTexts(t *testing.T) {
 	}
 }
 
+// TestMinhashIsStable pins a signature: signatures are stored with the
+// documents, so a change to the hashing would stop new documents from
+// matching older copies.
+func TestMinhashIsStable(t *testing.T) {
+	want := signature{0xc18b2bc, 0xe75b4a, 0x758eab, 0x1d8aa2, 0x3cc9f9c, 0x5514d56, 0xe42f63, 0x8959cb, 0x545d000, 0x34d188, 0x39a1580, 0x2d5b70a,
+		0x296fd02, 0x78d513c, 0x212af36, 0x242653f, 0x41c52f, 0x2542217, 0xf7ef9, 0x10fee3b, 0x24d86b1, 0x82ecb5b, 0x402b3bc, 0x391bfd,
+		0x126aecc, 0x3672570, 0xd5a257, 0x2f69776, 0x2bede67, 0x2800c, 0xaa827c, 0x2f144c, 0x687699, 0x2d300a, 0x37402cd, 0x6333cfb,
+		0x45b219d, 0xb36201, 0x2299cba, 0x7a8a6ac, 0x5f284a8, 0x58b57a9, 0x17e24e, 0x104c14e, 0x6da1b0, 0x3b54cdf, 0x31c662f, 0x17be29c}
+	if got := minhash(article); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("minhash(article) = %#v\nwant %#v", got, want)
+	}
+}
+
+func BenchmarkMinhash(b *testing.B) {
+	text := strings.Repeat(article+" ", 2)
+	for b.Loop() {
+		minhash(text)
+	}
+}
+
 func TestSearchGroupsSyndicatedCopies(t *testing.T) {
 	ctx := context.Background()
 	docs := []Document{
