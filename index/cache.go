@@ -2,7 +2,7 @@ package index
 
 import (
 	"encoding/json"
-	"strconv"
+	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 )
@@ -11,11 +11,28 @@ import (
 // follow a Zipf law: a few hundred popular requests make most of the load.
 const DefaultCacheSize = 2048
 
-// resultCache remembers results by request and by the generations of the
-// index and of the semantic vectors, so any write or newly embedded
-// document makes every older entry unreachable (and LRU drops it).
+// resultCache remembers results of one generation of the index and of the
+// semantic vectors. An entry of an older generation can never be asked
+// for again, so the first result of a newer generation empties the cache
+// instead of leaving up to its size of dead pages in memory; a result of
+// an older one (a search that began before a write) is not kept.
 type resultCache struct {
 	lru *lru.Cache[string, *Results]
+	mu  sync.Mutex
+	gen cacheGen // the generation the entries belong to
+}
+
+// cacheGen is the index generation and the vector generation.
+type cacheGen struct{ index, vectors uint64 }
+
+func (g cacheGen) before(o cacheGen) bool {
+	return g.index < o.index || (g.index == o.index && g.vectors < o.vectors)
+}
+
+// cacheKey is a request's generation and its canonical form.
+type cacheKey struct {
+	gen cacheGen
+	req string
 }
 
 // generational is implemented by semantic rankers whose answers change
@@ -33,20 +50,26 @@ func (ix *Index) SetCacheSize(n int) {
 	ix.cache = &resultCache{lru: c}
 }
 
-func (ix *Index) cacheKey(q Query) string {
+func (ix *Index) cacheKey(q Query) cacheKey {
 	b, _ := json.Marshal(q) // field order is fixed, so equal requests are equal keys
-	key := strconv.FormatUint(ix.Generation(), 36)
+	k := cacheKey{gen: cacheGen{index: ix.Generation()}, req: string(b)}
 	if g, ok := ix.semantic.(generational); ok {
-		key += "." + strconv.FormatUint(g.Generation(), 36)
+		k.gen.vectors = g.Generation()
 	}
-	return key + "|" + string(b)
+	return k
 }
 
-func (c *resultCache) get(key string) (*Results, bool) {
+func (c *resultCache) get(k cacheKey) (*Results, bool) {
 	if c == nil {
 		return nil, false
 	}
-	r, ok := c.lru.Get(key)
+	c.mu.Lock()
+	current := c.gen == k.gen
+	c.mu.Unlock()
+	if !current {
+		return nil, false
+	}
+	r, ok := c.lru.Get(k.req)
 	if !ok {
 		return nil, false
 	}
@@ -54,10 +77,27 @@ func (c *resultCache) get(key string) (*Results, bool) {
 	return &cp, true
 }
 
-func (c *resultCache) put(key string, r *Results) {
+func (c *resultCache) put(k cacheKey, r *Results) {
 	if c == nil || r.Semantic.Status == "unavailable" {
 		return // a degraded answer must not outlive the outage
 	}
 	cp := *r
-	c.lru.Add(key, &cp)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case k.gen.before(c.gen):
+		return
+	case c.gen.before(k.gen):
+		c.lru.Purge()
+		c.gen = k.gen
+	}
+	c.lru.Add(k.req, &cp)
+}
+
+// len is how many results are held.
+func (c *resultCache) len() int {
+	if c == nil {
+		return 0
+	}
+	return c.lru.Len()
 }
