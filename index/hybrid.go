@@ -115,6 +115,9 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		return nil, err
 	}
 	out := newResults(q, mode, setRes)
+	if err := ix.multiFacets(ctx, q, set, out); err != nil {
+		return nil, err
+	}
 	out.Semantic = SemanticStatus{Status: "ok", Model: ix.semantic.Model()}
 	if mode == ModeSemantic {
 		out.Total = uint64(len(fused))

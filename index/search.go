@@ -58,6 +58,8 @@ type Query struct {
 	Page      int // 1-based
 	Size      int
 	FacetSize int
+	// FacetMode is FacetsFiltered (the default) or FacetsMulti.
+	FacetMode string
 	// Mode is keyword, hybrid or semantic; "" means hybrid when a semantic
 	// ranker is configured, else keyword.
 	Mode string
@@ -156,6 +158,9 @@ func (q *Query) Validate() error {
 	if q.Sort == "" {
 		q.Sort = SortRelevance
 	}
+	if q.FacetMode == "" {
+		q.FacetMode = FacetsFiltered
+	}
 	switch {
 	case q.Page < 1:
 		return InvalidField("page", "must be 1 or more")
@@ -171,6 +176,8 @@ func (q *Query) Validate() error {
 		return InvalidField("mode", "must be keyword, hybrid or semantic")
 	case q.SemanticRatio != nil && !(*q.SemanticRatio >= 0 && *q.SemanticRatio <= 1):
 		return InvalidField("semantic_ratio", "must be between 0 and 1")
+	case q.FacetMode != FacetsFiltered && q.FacetMode != FacetsMulti:
+		return InvalidField("facet_mode", "must be filtered or multi")
 	case !slices.Contains([]string{"", FusionRRF, FusionScore}, q.Fusion):
 		return InvalidField("fusion", "must be rrf or score")
 	case !q.Filters.From.IsZero() && !q.Filters.To.IsZero() && q.Filters.To.End().Before(q.Filters.From.Time):
@@ -250,6 +257,9 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 		return nil, err
 	}
 	out := newResults(q, ModeKeyword, res)
+	if err := ix.multiFacets(ctx, q, uq, out); err != nil {
+		return nil, err
+	}
 	if ix.anyCopies(res.Hits) {
 		return ix.collapsedKeyword(ctx, q, uq, filter, out)
 	}
@@ -398,13 +408,7 @@ func newResults(q Query, mode string, res *bleve.SearchResult) *Results {
 	out := &Results{Query: q.Text, Total: res.Total, Page: q.Page, Size: q.Size, Sort: q.Sort, Mode: mode,
 		Hits: make([]Hit, 0, q.Size), Facets: map[string][]FacetValue{}}
 	for _, name := range FacetNames {
-		vals := []FacetValue{}
-		if fr := res.Facets[name]; fr != nil && fr.Terms != nil {
-			for _, t := range fr.Terms.Terms() {
-				vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
-			}
-		}
-		out.Facets[name] = vals
+		out.Facets[name] = facetValues(res.Facets[name])
 	}
 	return out
 }

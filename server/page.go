@@ -21,6 +21,11 @@ func handlePage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 		var res *index.Results
 		var prob *web.Problem
 		q, err := parseSearch(params)
+		if !params.Has("facet_mode") {
+			// Ticking a second source must stay possible: the sidebar
+			// counts a filtered field's values as if it were unfiltered.
+			q.FacetMode = index.FacetsMulti
+		}
 		if err == nil && (q.Text != "" || len(params) > 0) {
 			res, err = search(c, d, q)
 		}

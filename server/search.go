@@ -50,6 +50,7 @@ func parseSearch(v url.Values) (index.Query, error) {
 	}
 	q.Mode = strings.ToLower(strings.TrimSpace(v.Get("mode")))
 	q.Fusion = strings.ToLower(strings.TrimSpace(v.Get("fusion")))
+	q.FacetMode = strings.ToLower(strings.TrimSpace(v.Get("facet_mode")))
 	if s := strings.TrimSpace(v.Get("semantic_ratio")); s != "" {
 		r, err := strconv.ParseFloat(s, 64)
 		if err != nil {

@@ -128,6 +128,7 @@ func TestSearchAPIErrors(t *testing.T) {
 		{"page zero", "/api/search?q=x&page=0", 400, "invalid_page"},
 		{"deep window", "/api/search?q=x&page=500&size=100", 400, "invalid_page"},
 		{"bad sort", "/api/search?q=x&sort=best", 400, "invalid_sort"},
+		{"bad facet mode", "/api/search?q=x&facet_mode=all", 400, "invalid_facet_mode"},
 		{"bad date", "/api/search?q=x&from=last+week", 400, "invalid_from"},
 		{"to before from", "/api/search?from=2024&to=2020", 400, "invalid_to"},
 		{"bad source type", "/api/search?source_type=blog", 400, "invalid_source_type"},

@@ -17,11 +17,11 @@ import (
 // those of /api/search, so a page URL and an API URL describe the same
 // search.
 var Params = []string{"q", "page", "size", "sort", "source", "source_type", "author", "country", "tag",
-	"language", "from", "to", "strict", "facet_size", "mode", "fusion", "semantic_ratio"}
+	"language", "from", "to", "strict", "facet_size", "facet_mode", "mode", "fusion", "semantic_ratio"}
 
 // carried are the parameters no visible control of the form sets; hidden
 // inputs keep them when the form is submitted again.
-var carried = []string{"sort", "size", "strict", "author", "language", "facet_size", "mode", "fusion", "semantic_ratio"}
+var carried = []string{"sort", "size", "strict", "author", "language", "facet_size", "facet_mode", "mode", "fusion", "semantic_ratio"}
 
 // Problem is an error as the page shows it: the API's status and message,
 // and for a query-syntax error the field and 1-based rune position.

@@ -1,0 +1,70 @@
+package index
+
+import (
+	"context"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Facet modes: what a facet of a filtered field counts.
+const (
+	// FacetsFiltered counts every facet over the filtered result set.
+	FacetsFiltered = "filtered"
+	// FacetsMulti counts the facet of a filtered field as if that field
+	// alone were unfiltered, so that once one source is ticked the others
+	// still show how many results they would add (values of one field are
+	// OR-ed). Other fields' filters and the query still apply.
+	FacetsMulti = "multi"
+)
+
+// facetFilters pairs each facet with the filter on the same field. Years
+// are filtered by a date range, not by values, and are left out.
+var facetFilters = []struct {
+	facet  string
+	values func(*Filters) *[]string
+}{
+	{"source", func(f *Filters) *[]string { return &f.Source }},
+	{"source_type", func(f *Filters) *[]string { return &f.SourceType }},
+	{"country", func(f *Filters) *[]string { return &f.Country }},
+	{"tags", func(f *Filters) *[]string { return &f.Tag }},
+}
+
+// facetValues turns one bleve facet into its values, most frequent first.
+func facetValues(fr *search.FacetResult) []FacetValue {
+	vals := []FacetValue{}
+	if fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
+		}
+	}
+	return vals
+}
+
+// multiFacets recounts, in FacetsMulti mode, each facet whose field is
+// filtered: one facet-only request per such field over base (the query
+// whose matches the facets describe) with every filter but that field's.
+// In hybrid and semantic modes the semantic candidates in base were
+// already narrowed by the full filter, so the other values' counts there
+// are keyword matches only.
+func (ix *Index) multiFacets(ctx context.Context, q Query, base query.Query, out *Results) error {
+	if q.FacetMode != FacetsMulti {
+		return nil
+	}
+	for _, ff := range facetFilters {
+		if len(*ff.values(&q.Filters)) == 0 {
+			continue
+		}
+		others := q.Filters
+		*ff.values(&others) = nil
+		req := bleve.NewSearchRequestOptions(withFilter(base, filterQuery(others)), 0, 0, false)
+		req.AddFacet(ff.facet, bleve.NewFacetRequest(ff.facet, q.FacetSize))
+		res, err := ix.search(ctx, req)
+		if err != nil {
+			return err
+		}
+		out.Facets[ff.facet] = facetValues(res.Facets[ff.facet])
+	}
+	return nil
+}
