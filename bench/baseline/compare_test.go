@@ -208,6 +208,13 @@ func BenchmarkSearch10k(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			f.ix.SetCacheSize(size)
+			if cached { // time hits only: every request once before the clock starts
+				for _, r := range f.reqs {
+					if _, err := f.ix.Search(ctx, index.Query{Text: r.Q}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
 			i := 0
 			for b.Loop() {
 				if _, err := f.ix.Search(ctx, index.Query{Text: f.reqs[i%n].Q}); err != nil {
@@ -227,9 +234,8 @@ func BenchmarkSearch10k(b *testing.B) {
 			f.ix.SetCacheSize(size)
 			srv := httptest.NewServer(f.handler)
 			defer srv.Close()
-			i := 0
-			for b.Loop() {
-				resp, err := http.Get(srv.URL + "/api/search?" + f.reqs[i%n].Values().Encode())
+			get := func(r corpus.Request) {
+				resp, err := http.Get(srv.URL + "/api/search?" + r.Values().Encode())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -238,6 +244,15 @@ func BenchmarkSearch10k(b *testing.B) {
 				if resp.StatusCode != 200 {
 					b.Fatalf("status %d", resp.StatusCode)
 				}
+			}
+			if cached {
+				for _, r := range f.reqs {
+					get(r)
+				}
+			}
+			i := 0
+			for b.Loop() {
+				get(f.reqs[i%n])
 				i++
 			}
 		})
