@@ -17,6 +17,7 @@ package alerts
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
@@ -126,6 +127,9 @@ type Alert struct {
 	WebhookURL string `json:"webhook_url,omitempty"`
 	// Secret signs webhook bodies. It is shown once, by Create.
 	Secret string `json:"secret,omitempty"`
+	// FeedToken lets a feed reader, which cannot send an API key, read
+	// this alert's Atom feed (and nothing else) when reads need a key.
+	FeedToken string `json:"feed_token,omitempty"`
 	// Threshold is the cosine similarity a document's best passage needs
 	// for a semantic match.
 	Threshold    float64    `json:"threshold"`
@@ -228,6 +232,13 @@ func Open(path string, ix Index, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	for _, a := range all {
+		if a.FeedToken == "" { // saved before feeds had tokens
+			a.FeedToken = newFeedToken()
+			if err := st.putAlert(a); err != nil {
+				st.close()
+				return nil, err
+			}
+		}
 		if err := s.activate(a); err != nil {
 			cfg.Log.Warn("saved alert no longer parses; it will not match", "alert", a.ID, "err", err)
 		}
@@ -310,6 +321,22 @@ func newSecret() string {
 	return "whsec_" + hex.EncodeToString(b)
 }
 
+func newFeedToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return "feed_" + hex.EncodeToString(b)
+}
+
+// FeedTokenValid reports whether token opens alert id's feed, comparing
+// in constant time.
+func (s *Service) FeedTokenValid(id, token string) bool {
+	a, err := s.st.getAlert(id)
+	if err != nil || a.FeedToken == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(a.FeedToken), []byte(token)) == 1
+}
+
 // Create validates and saves an alert, returning it with its id and, the
 // only time it is shown, its webhook secret. Params must already be the
 // canonical query string; an empty Name is derived from the search.
@@ -347,6 +374,7 @@ func (s *Service) Create(ctx context.Context, a Alert) (Alert, error) {
 		return Alert{}, &index.Error{Kind: index.Conflict, Code: "too_many_alerts", Message: fmt.Sprintf("there are already %d alerts; delete some first", n)}
 	}
 	a.ID, a.Created, a.Matches, a.LastMatch, a.LastDelivery = newID(), time.Now().UTC(), 0, nil, nil
+	a.FeedToken = newFeedToken()
 	if err := s.st.putAlert(a); err != nil {
 		return Alert{}, err
 	}

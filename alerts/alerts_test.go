@@ -114,7 +114,7 @@ func TestAtomFeedParsesWithGofeed(t *testing.T) {
 	if f.FeedType != "atom" || f.FeedVersion != "1.0" || !strings.Contains(f.Title, "tariffs") || f.UpdatedParsed == nil {
 		t.Errorf("feed %q type %s %s updated %v", f.Title, f.FeedType, f.FeedVersion, f.UpdatedParsed)
 	}
-	if f.FeedLink != "http://search.example/alerts/"+a.ID+".atom" {
+	if !strings.HasPrefix(a.FeedToken, "feed_") || f.FeedLink != "http://search.example/alerts/"+a.ID+".atom?token="+a.FeedToken {
 		t.Errorf("self link %q", f.FeedLink)
 	}
 	if len(f.Items) != 1 {

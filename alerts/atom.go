@@ -54,6 +54,16 @@ type atomCategory struct {
 	Term string `xml:"term,attr"`
 }
 
+// FeedURL is where a feed reader reads alert a: base (scheme and host as
+// the client sees them) plus the path and the alert's feed token.
+func FeedURL(base string, a Alert) string {
+	u := strings.TrimRight(base, "/") + "/alerts/" + a.ID + ".atom"
+	if a.FeedToken != "" {
+		u += "?token=" + a.FeedToken
+	}
+	return u
+}
+
 // Feed renders an alert's newest matches as an Atom 1.0 feed. base is the
 // service's address as the client sees it (scheme and host), for links.
 // Each entry links the document's page and the original, and its summary
@@ -76,7 +86,7 @@ func (s *Service) Feed(ctx context.Context, id, base string) ([]byte, error) {
 		Author:    atomPerson{Name: "policysearch"},
 		Generator: "policysearch",
 		Links: []atomLink{
-			{Rel: "self", Href: base + "/alerts/" + a.ID + ".atom", Type: "application/atom+xml"},
+			{Rel: "self", Href: FeedURL(base, a), Type: "application/atom+xml"},
 			{Rel: "alternate", Href: base + "/?" + a.Params, Type: "text/html"},
 		},
 	}

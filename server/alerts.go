@@ -48,7 +48,7 @@ func viewAlert(c *gin.Context, d *Deps, a alerts.Alert, full bool) alertView {
 			a.WebhookURL = u.Scheme + "://" + u.Host + "/…"
 		}
 	}
-	return alertView{Alert: a, Query: viewOf(q), FeedURL: baseURL(c, d) + "/alerts/" + a.ID + ".atom", Match: d.Alerts.MatchKinds(a.ID)}
+	return alertView{Alert: a, Query: viewOf(q), FeedURL: alerts.FeedURL(baseURL(c, d), a), Match: d.Alerts.MatchKinds(a.ID)}
 }
 
 // createAlert validates the request's parts and saves the alert.
@@ -166,12 +166,20 @@ func handleDeleteAlert(d *Deps) gin.HandlerFunc {
 	}
 }
 
-// handleAlertFeed serves /alerts/{id}.atom.
+// handleAlertFeed serves /alerts/{id}.atom[?token=…].
 func handleAlertFeed(d *Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := strings.CutSuffix(c.Param("feed"), ".atom")
 		if !ok || d.Alerts == nil {
 			writeError(c, d.Log, errNotFound("no such feed: alert feeds are /alerts/{id}.atom"))
+			return
+		}
+		// A token in the URL is checked here (authorize let it through
+		// without a key); without one, authorize has applied the read key.
+		if token, ok := c.GetQuery("token"); ok && !d.Alerts.FeedTokenValid(id, token) {
+			c.Header("WWW-Authenticate", `Bearer realm="policysearch", error="invalid_token"`)
+			writeError(c, d.Log, &apiError{status: http.StatusUnauthorized, code: "invalid_feed_token",
+				msg: "the feed token is not valid for this alert: copy the feed URL again from the alert"})
 			return
 		}
 		body, err := d.Alerts.Feed(c, id, baseURL(c, d))
@@ -203,7 +211,7 @@ func handleAlertForm(d *Deps, pages *web.Pages) gin.HandlerFunc {
 			return
 		}
 		q, _ := ParseParams(a.Params)
-		page := &web.AlertPage{Name: a.Name, Search: describeSearch(q), Feed: baseURL(c, d) + "/alerts/" + a.ID + ".atom",
+		page := &web.AlertPage{Name: a.Name, Search: describeSearch(q), Feed: alerts.FeedURL(baseURL(c, d), a),
 			Webhook: a.WebhookURL, Secret: a.Secret, Back: "/?" + a.Params, Semantic: strings.Contains(d.Alerts.MatchKinds(a.ID), "semantic")}
 		render(c, d, pages, http.StatusCreated, "alert", page)
 	}
@@ -242,7 +250,7 @@ func alertsPanel(c *gin.Context, d *Deps, q index.Query) *web.AlertsPanel {
 		if a.Params != want {
 			continue
 		}
-		v := web.AlertView{ID: a.ID, Name: a.Name, Feed: "/alerts/" + a.ID + ".atom", Matches: a.Matches}
+		v := web.AlertView{ID: a.ID, Name: a.Name, Feed: alerts.FeedURL("", a), Matches: a.Matches}
 		if u, err := url.Parse(a.WebhookURL); err == nil && a.WebhookURL != "" {
 			v.Webhook = u.Host
 		}

@@ -21,7 +21,7 @@ import (
 
 // alertServer is the real handler with alerts running over a fresh index,
 // as cmd wires them.
-func alertServer(t *testing.T, allowPrivate bool) (*testServer, *alerts.Service) {
+func alertServer(t *testing.T, allowPrivate bool, with ...func(*Deps)) (*testServer, *alerts.Service) {
 	t.Helper()
 	dir := t.TempDir()
 	ix, err := index.Open(context.Background(), dir, nil)
@@ -37,11 +37,61 @@ func alertServer(t *testing.T, allowPrivate bool) (*testServer, *alerts.Service)
 	t.Cleanup(func() { cancel(); al.Close(); ix.Close() })
 	ix.OnChange(al.OnChange)
 	al.Start(ctx)
-	h, err := New(Deps{Index: ix, Alerts: al})
+	d := Deps{Index: ix, Alerts: al}
+	for _, f := range with {
+		f(&d)
+	}
+	h, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &testServer{t: t, h: h, ix: ix}, al
+}
+
+// TestAlertFeedToken: with a read key set, a feed reader (which cannot
+// send headers) reads an alert's feed with the token in its feed URL, and
+// that token opens nothing else.
+func TestAlertFeedToken(t *testing.T) {
+	const read = "read-key-for-feeds"
+	s, al := alertServer(t, true, func(d *Deps) { d.ReadKey = read })
+	ctx := context.Background()
+	a, err := al.Create(ctx, alerts.Alert{Params: "q=tariffs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := al.Create(ctx, alerts.Alert{Params: "q=steel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := "/alerts/" + a.ID + ".atom"
+	cases := []struct {
+		name, target string
+		header       map[string]string
+		status       int
+		code         string
+	}{
+		{"no key, no token", feed, nil, 401, "unauthorized"},
+		{"its token", feed + "?token=" + a.FeedToken, nil, 200, ""},
+		{"a wrong token", feed + "?token=feed_0000", nil, 401, "invalid_feed_token"},
+		{"another alert's token", feed + "?token=" + other.FeedToken, nil, 401, "invalid_feed_token"},
+		{"an empty token", feed + "?token=", nil, 401, "unauthorized"},
+		{"the read key", feed, bearerHeader(read), 200, ""},
+		{"the read key and a wrong token", feed + "?token=x", bearerHeader(read), 401, "invalid_feed_token"},
+		{"the token on another route", "/api/search?q=tariffs&token=" + a.FeedToken, nil, 401, "unauthorized"},
+		{"the token on the alert's API", "/api/alerts/" + a.ID + "?token=" + a.FeedToken, nil, 401, "unauthorized"},
+	}
+	for _, c := range cases {
+		rec := send(s.h, request{method: "GET", target: c.target, header: c.header})
+		checkStatus(t, c.name, rec, c.status, c.code)
+		if c.status == 200 && !strings.Contains(rec.Body.String(), "?token="+a.FeedToken) {
+			t.Errorf("%s: the feed's self link lacks its token", c.name)
+		}
+	}
+	// the API shows readers the feed URL with its token
+	rec := send(s.h, request{method: "GET", target: "/api/alerts/" + a.ID, header: bearerHeader(read)})
+	if v := decode[alertView](t, rec); !strings.HasSuffix(v.FeedURL, feed+"?token="+a.FeedToken) {
+		t.Errorf("feed_url = %q", v.FeedURL)
+	}
 }
 
 // hook records webhook deliveries.
@@ -83,7 +133,7 @@ func TestAlertsThroughTheAPI(t *testing.T) {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body.String())
 	}
 	a := decode[alertView](t, rec)
-	if a.Secret == "" || a.Params != "q=tariffs&source_type=news" || a.FeedURL != "http://example.com/alerts/"+a.ID+".atom" ||
+	if a.Secret == "" || a.Params != "q=tariffs&source_type=news" || a.FeedToken == "" || a.FeedURL != "http://example.com/alerts/"+a.ID+".atom?token="+a.FeedToken ||
 		a.Match != "keyword" || a.Query.Q != "tariffs" || a.Threshold != 0.5 || rec.Header().Get("Location") != "/api/alerts/"+a.ID {
 		t.Fatalf("created %+v", a)
 	}

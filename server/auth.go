@@ -18,7 +18,9 @@ import (
 //     the loopback interface, and refused from anywhere else.
 //   - With a read key configured, every other request needs the read key
 //     or a write key, except the probes (/healthz, /readyz), the API
-//     description and the page's static assets. /metrics needs the
+//     description and the page's static assets; an alert's Atom feed
+//     also opens with that alert's feed token (?token=), since feed
+//     readers cannot send headers. /metrics needs the
 //     metrics key when one is set, and is otherwise open.
 //
 // Keys travel as "Authorization: Bearer KEY" and are compared in constant
@@ -111,6 +113,9 @@ func authorize(d *Deps) gin.HandlerFunc {
 			need = [][][32]byte{keys.metrics, keys.write}
 		case openPath(path) || len(keys.read) == 0:
 			c.Next()
+			return
+		case c.FullPath() == "/alerts/:feed" && c.Query("token") != "":
+			c.Next() // an alert's feed token, checked by its handler
 			return
 		default:
 			need = [][][32]byte{keys.read, keys.write}
