@@ -98,7 +98,11 @@ func merge(d *index.Document, p *index.Document) {
 	if len(p.Authors) > 0 {
 		d.Authors = p.Authors
 	}
-	if !p.Published.IsZero() {
+	_, inferred := p.Extra[ingest.PublishedFromKey]
+	switch {
+	case inferred && !d.Published.IsZero():
+		delete(d.Extra, ingest.PublishedFromKey) // the item states a date; a PDF's creation date is a guess
+	case !p.Published.IsZero():
 		d.Published = p.Published
 	}
 	d.Source = p.Source

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"policysearch/index"
+	"policysearch/ingest"
 )
 
 var day = time.Date(2024, 5, 6, 9, 30, 0, 0, time.UTC)
@@ -268,6 +269,14 @@ func TestPDFItem(t *testing.T) {
 	}
 	if pages := res.Hits[0].SnippetPages; len(pages) != 1 || pages[0] != 3 {
 		t.Errorf("snippet pages = %v, want [3]", pages)
+	}
+	// the item's date is stated; the PDF's creation date (2024-03-05) is a guess
+	doc, err := ix.Get(context.Background(), res.Hits[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, inferred := doc.Extra[ingest.PublishedFromKey]; !doc.Published.Time.Equal(day) || inferred {
+		t.Errorf("published %v (inferred %v), want the item's %v", doc.Published, inferred, day)
 	}
 }
 

@@ -98,6 +98,7 @@ func override(d, o *index.Document) {
 	}
 	if !o.Published.IsZero() {
 		d.Published = o.Published
+		delete(d.Extra, PublishedFromKey) // stated now, not inferred
 	}
 	for k, v := range o.Extra {
 		if d.Extra == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/ledongthuc/pdf"
@@ -17,8 +18,9 @@ import (
 // Extra["pages"] (see index.PageSpan), so a snippet can say "p. 12". The
 // title is the document information's /Title unless it is a placeholder
 // (a file name, "untitled"), else the first sentence; /Author gives the
-// authors. A PDF without a text layer (a scan) is a failed record saying
-// so: there is nothing to search until it is OCRed.
+// authors, and /CreationDate the published date, marked as inferred (see
+// PublishedFromKey). A PDF without a text layer (a scan) is a failed
+// record saying so: there is nothing to search until it is OCRed.
 func loadPDF(ctx context.Context, src *source, out *emitter) error {
 	data, err := src.bytes()
 	if err != nil {
@@ -59,7 +61,44 @@ func loadPDF(ctx context.Context, src *source, out *emitter) error {
 	if doc.Title == "" {
 		doc.Title = firstSentence(doc.Text)
 	}
+	if d, ok := pdfDate(guarded("", func() string { return info.Key("CreationDate").Text() }), time.Now()); ok {
+		doc.Published = d
+		doc.Extra[PublishedFromKey] = "pdf_creation_date"
+	}
 	return out.emit(doc, 0, 0)
+}
+
+// PublishedFromKey is the Extra key saying where a published date was
+// inferred from when the file did not state one as such (a PDF's creation
+// date), so a reader can weigh it; sidecar metadata replaces both.
+const PublishedFromKey = "published_from"
+
+// pdfDate reads a PDF date, "D:YYYYMMDDHHmmSS+hh'mm'" with every part after
+// the year optional, to at most day precision: a publication date, not a
+// timestamp. Years before 1990 (PDF is from 1993; tools write 1970 or 0
+// for "unknown") and dates after now are refused.
+func pdfDate(s string, now time.Time) (index.Date, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "D:")
+	digits := 0
+	for digits < len(s) && digits < 8 && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	var layout string
+	switch {
+	case digits >= 8:
+		layout = s[:4] + "-" + s[4:6] + "-" + s[6:8]
+	case digits >= 6:
+		layout = s[:4] + "-" + s[4:6]
+	case digits >= 4:
+		layout = s[:4]
+	default:
+		return index.Date{}, false
+	}
+	d, err := index.ParseDate(layout)
+	if err != nil || d.Time.Year() < 1990 || d.Time.After(now) {
+		return index.Date{}, false
+	}
+	return d, true
 }
 
 // openPDF parses the file's structure. The library panics on some

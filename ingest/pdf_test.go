@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"policysearch/index"
 )
@@ -52,6 +53,53 @@ func TestLoadPDFFixture(t *testing.T) {
 	}
 	if doc.Extra["page_count"] != 3 {
 		t.Errorf("page_count = %v, want 3", doc.Extra["page_count"])
+	}
+	if doc.Published.String() != "2024-03-05" || doc.Extra[PublishedFromKey] != "pdf_creation_date" {
+		t.Errorf("published = %q from %v, want 2024-03-05 from the creation date", doc.Published.String(), doc.Extra[PublishedFromKey])
+	}
+}
+
+func TestPDFDate(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ in, want string }{
+		{"D:20240305093000+01'00'", "2024-03-05"},
+		{"D:20240305", "2024-03-05"},
+		{"20240305120000Z", "2024-03-05"},
+		{"D:202403", "2024-03"},
+		{"D:2024", "2024"},
+		{" D:20261123 ", "2026-11-23"},
+		{"D:20261124", ""}, // tomorrow
+		{"D:19700101000000Z", ""},
+		{"D:00000101", ""},
+		{"D:20241399", ""},
+		{"D:24", ""},
+		{"yesterday", ""},
+		{"", ""},
+	} {
+		d, ok := pdfDate(tc.in, now)
+		if got := d.String(); ok != (tc.want != "") || got != tc.want {
+			t.Errorf("pdfDate(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+// TestPDFSidecarDateWins: a date stated in sidecar metadata replaces the
+// creation date, and the document no longer says it was inferred.
+func TestPDFSidecarDateWins(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("testdata", "pdf", "brief.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "brief.pdf"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "brief.pdf.meta.yaml"), []byte("published: 2024-04-10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := loadPath(t, filepath.Join(dir, "brief.pdf")).one()
+	if _, inferred := doc.Extra[PublishedFromKey]; doc.Published.String() != "2024-04-10" || inferred {
+		t.Errorf("published = %q, inferred %v; want the sidecar's 2024-04-10", doc.Published.String(), inferred)
 	}
 }
 

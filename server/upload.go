@@ -90,6 +90,7 @@ func uploadMeta(doc *index.Document, q map[string][]string) error {
 			return index.InvalidField("published", "%v", err)
 		}
 		doc.Published = p
+		delete(doc.Extra, ingest.PublishedFromKey) // stated, not inferred
 	}
 	doc.Tags = append(doc.Tags, q["tag"]...)
 	return nil
