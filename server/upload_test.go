@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"policysearch/index"
+	"policysearch/ingest"
 )
 
 func TestUploadFiles(t *testing.T) {
@@ -48,6 +49,9 @@ func TestUploadFiles(t *testing.T) {
 	if doc.Title != "Semiconductor Export Controls and Allied Coordination" || doc.Source != "Policy Lab" || doc.SourceType != "think_tank" ||
 		doc.Published.String() != "2024-03" || !slices.Contains(doc.Tags, "chips") || len(doc.Pages()) != 3 {
 		t.Errorf("uploaded PDF = %+v", doc)
+	}
+	if _, inferred := doc.Extra[ingest.PublishedFromKey]; inferred {
+		t.Errorf("the upload stated published=2024-03, yet the document says it was inferred: %v", doc.Extra)
 	}
 	sr, err := ts.ix.Search(context.Background(), index.Query{Text: "photolithography"})
 	if err != nil || len(sr.Hits) != 1 || !slices.Equal(sr.Hits[0].SnippetPages, []int{3}) {
