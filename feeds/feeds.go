@@ -60,6 +60,11 @@ type Config struct {
 	// Concurrency is how many feeds poll at once (4); requests to one
 	// host are one at a time whatever this says.
 	Concurrency int
+	// RefetchAfter is how long an article stays unfetched while its item
+	// stays in the feed unchanged (24h): publishers correct articles
+	// without touching the feed, so each is fetched again after this and
+	// updated when its text changed. Negative: never.
+	RefetchAfter time.Duration
 	// UserAgent identifies the reader to publishers.
 	UserAgent string
 	Log       *slog.Logger
@@ -86,6 +91,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxPageBytes == 0 {
 		c.MaxPageBytes = 5 << 20
+	}
+	if c.RefetchAfter == 0 {
+		c.RefetchAfter = 24 * time.Hour
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 4
@@ -128,6 +136,9 @@ type Status struct {
 	ItemsSeen           int       `json:"items_seen"`   // distinct items ever read from the feed
 	ItemsAdded          int       `json:"items_added"`
 	ItemsUpdated        int       `json:"items_updated"`
+	// ItemsRefetched counts articles fetched again because RefetchAfter
+	// had passed (ItemsUpdated counts those whose text had changed).
+	ItemsRefetched int `json:"items_refetched"`
 	// PageFallbacks counts items indexed from the feed's own content
 	// because the article page could not be fetched or read.
 	PageFallbacks int `json:"page_fallbacks"`
@@ -140,6 +151,9 @@ type feed struct {
 	LastModified string            `json:"last_modified,omitempty"`
 	Seen         map[string]string `json:"seen,omitempty"` // item key → item hash
 	SeenOrder    []string          `json:"seen_order,omitempty"`
+	// Fetched is when the article of each item now in the feed was last
+	// fetched (Unix seconds), for RefetchAfter.
+	Fetched map[string]int64 `json:"fetched,omitempty"`
 }
 
 // Service is the feed reader: subscriptions, their scheduler and polls.
@@ -156,6 +170,8 @@ type Service struct {
 	wake    chan struct{} // size 1: subscription changes wake the scheduler
 
 	polls, errors Counter
+	// clock tells article fetch times; tests move it forward.
+	clock func() time.Time
 }
 
 // New opens the subscription store; Run starts polling.
@@ -166,7 +182,7 @@ func New(ix Index, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, ix: ix, st: st, client: newClient(cfg), hosts: newHostLocks(),
-		feeds: map[string]*feed{}, running: map[string]bool{}, wake: make(chan struct{}, 1)}
+		feeds: map[string]*feed{}, running: map[string]bool{}, wake: make(chan struct{}, 1), clock: time.Now}
 	fs, err := st.load()
 	if err != nil {
 		st.close()

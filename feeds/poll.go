@@ -26,6 +26,9 @@ const (
 	// putBatch is how many articles one Put carries, so the first ones of
 	// a long feed become searchable while the rest are fetched.
 	putBatch = 16
+	// maxRefetch bounds the articles fetched again in one poll, so a
+	// feed's whole backlog coming due at once is spread over polls.
+	maxRefetch = 10
 	// acceptFeed and acceptPage are the Accept headers of the two kinds
 	// of request.
 	acceptFeed = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -38,12 +41,16 @@ type outcome struct {
 	title, etag, lastModified     string
 	seen                          map[string]string
 	order                         []string
+	fetched                       map[string]int64
 	newItems, added, updated, fbk int
+	refetched                     int
 	retryAfter                    time.Duration
 }
 
-// Poll runs one sync step for feed id: a conditional GET of the feed,
-// then every item not seen before (or changed since) is fetched,
+// Poll runs one sync step for feed id: a conditional GET of the feed
+// (unconditional when an article is due to be fetched again), then every
+// item not seen before, changed since, or whose article was fetched
+// longer than RefetchAfter ago (a few per poll) is fetched,
 // extracted and put, and the watermark is saved. Running it again at once
 // changes nothing. The scheduler calls it; tests and "poll now" may too.
 // The error, if any, is also recorded in the feed's status.
@@ -60,7 +67,7 @@ func (s *Service) Poll(ctx context.Context, id string) error {
 	}
 	s.running[id] = true
 	sub, etag, lm := f.Subscription, f.ETag, f.LastModified
-	seen, order := maps.Clone(f.Seen), slices.Clone(f.SeenOrder)
+	seen, order, fetched := maps.Clone(f.Seen), slices.Clone(f.SeenOrder), maps.Clone(f.Fetched)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -70,7 +77,10 @@ func (s *Service) Poll(ctx context.Context, id string) error {
 	}()
 
 	start := time.Now()
-	out, err := s.pollOnce(ctx, sub, etag, lm, seen, order)
+	if s.refetchDue(fetched, s.clock()) {
+		etag, lm = "", "" // the items are needed even if the feed has not changed
+	}
+	out, err := s.pollOnce(ctx, sub, etag, lm, pollState{seen, order, fetched})
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: not the feed's failure
 	}
@@ -78,7 +88,7 @@ func (s *Service) Poll(ctx context.Context, id string) error {
 	if err != nil {
 		s.cfg.Log.Warn("feed poll failed", "feed", sub.URL, "err", err)
 	} else if out.added+out.updated > 0 {
-		s.cfg.Log.Info("feed polled", "feed", sub.URL, "new_items", out.newItems, "added", out.added, "updated", out.updated,
+		s.cfg.Log.Info("feed polled", "feed", sub.URL, "new_items", out.newItems, "added", out.added, "updated", out.updated, "refetched", out.refetched,
 			"took", time.Since(start).Round(time.Millisecond))
 	}
 	return err
@@ -109,11 +119,12 @@ func (s *Service) record(id string, out *outcome, err error) {
 		f.ItemsSeen += out.newItems
 		f.ItemsAdded += out.added
 		f.ItemsUpdated += out.updated
+		f.ItemsRefetched += out.refetched
 		f.PageFallbacks += out.fbk
 		if out.seen != nil {
 			// Items put before a failure count as seen: Put is idempotent,
 			// so keeping them only saves fetches.
-			f.Seen, f.SeenOrder = out.seen, out.order
+			f.Seen, f.SeenOrder, f.Fetched = out.seen, out.order, out.fetched
 		}
 	}
 	if err != nil {
@@ -149,7 +160,29 @@ func backoff(interval time.Duration, failures int, limit time.Duration) time.Dur
 	return min(d, limit)
 }
 
-func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm string, seen map[string]string, order []string) (*outcome, error) {
+// pollState is what a poll reads and updates of a feed's watermark.
+type pollState struct {
+	seen    map[string]string
+	order   []string
+	fetched map[string]int64
+}
+
+// refetchDue reports whether some article of the feed is due to be
+// fetched again.
+func (s *Service) refetchDue(fetched map[string]int64, now time.Time) bool {
+	if s.cfg.RefetchAfter < 0 {
+		return false
+	}
+	for _, at := range fetched {
+		if now.Sub(time.Unix(at, 0)) >= s.cfg.RefetchAfter {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm string, st pollState) (*outcome, error) {
+	seen, order, fetched := st.seen, st.order, st.fetched
 	u, err := checkURL(sub.URL, s.cfg.AllowPrivate)
 	if err != nil {
 		return nil, err
@@ -174,6 +207,10 @@ func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm strin
 	if seen == nil {
 		seen = map[string]string{}
 	}
+	if fetched == nil {
+		fetched = map[string]int64{}
+	}
+	now := s.clock()
 	base, _ := url.Parse(resp.finalURL)
 	if l, err := url.Parse(parsed.Link); err == nil && l.IsAbs() {
 		base = l // item links are relative to the site, when they are
@@ -199,7 +236,7 @@ func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm strin
 			}
 		}
 		for _, k := range keys {
-			seen[k] = hashes[k]
+			seen[k], fetched[k] = hashes[k], now.Unix()
 		}
 		batch, keys = batch[:0], keys[:0]
 		return nil
@@ -215,8 +252,17 @@ func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm strin
 		key, hash := itemKey(it), itemHash(it)
 		current = append(current, key)
 		old, known := seen[key]
+		at, fetchedBefore := fetched[key]
+		refetch := false
 		if known && old == hash {
-			continue
+			if !fetchedBefore { // remembered from before fetch times were kept
+				fetched[key] = now.Unix()
+			}
+			if !fetchedBefore || s.cfg.RefetchAfter < 0 || now.Sub(time.Unix(at, 0)) < s.cfg.RefetchAfter || out.refetched == maxRefetch {
+				continue
+			}
+			refetch = true
+			out.refetched++
 		}
 		if !known {
 			out.newItems++
@@ -224,6 +270,12 @@ func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm strin
 		doc, fellBack := s.article(ctx, sub, out.title, base, it, key)
 		if ctx.Err() != nil {
 			return out, ctx.Err()
+		}
+		if fellBack && refetch {
+			// The page failed this time; the article indexed before is
+			// better than the item's summary. Try again after RefetchAfter.
+			fetched[key] = now.Unix()
+			continue
 		}
 		if fellBack {
 			out.fbk++
@@ -233,7 +285,7 @@ func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm strin
 			// An item with neither title nor text: nothing to index, and
 			// retrying will not help.
 			s.cfg.Log.Warn("feed item skipped", "feed", sub.URL, "item", key, "err", err)
-			seen[key] = hash
+			seen[key], fetched[key] = hash, now.Unix()
 			continue
 		}
 		batch = append(batch, doc)
@@ -241,19 +293,26 @@ func (s *Service) pollOnce(ctx context.Context, sub Subscription, etag, lm strin
 		hashes[key] = hash
 		if len(batch) >= putBatch {
 			if err := flush(); err != nil {
-				out.seen, out.order = trimSeen(seen, current, order)
+				out.seen, out.order, out.fetched = trimSeen(seen, current, order, fetched)
 				return out, err
 			}
 		}
 	}
 	err = flush()
-	out.seen, out.order = trimSeen(seen, current, order)
+	out.seen, out.order, out.fetched = trimSeen(seen, current, order, fetched)
 	return out, err
 }
 
 // trimSeen keeps the items of the feed as it is now, then the most
-// recently seen others, up to maxSeen.
-func trimSeen(seen map[string]string, current, order []string) (map[string]string, []string) {
+// recently seen others, up to maxSeen; fetch times only for the items of
+// the feed now, since only those are fetched again.
+func trimSeen(seen map[string]string, current, order []string, fetched map[string]int64) (map[string]string, []string, map[string]int64) {
+	inFeed := make(map[string]int64, len(current))
+	for _, k := range current {
+		if at, ok := fetched[k]; ok {
+			inFeed[k] = at
+		}
+	}
 	slices.Reverse(current) // back to the feed's own order, newest first
 	keep := make([]string, 0, min(maxSeen, len(current)+len(order)))
 	in := map[string]bool{}
@@ -272,7 +331,7 @@ func trimSeen(seen map[string]string, current, order []string) (map[string]strin
 	for _, k := range keep {
 		out[k] = seen[k]
 	}
-	return out, keep
+	return out, keep, inFeed
 }
 
 // itemKey names an item across polls: its GUID, else its link, else a

@@ -35,9 +35,15 @@ type IngestConfig struct {
 	// FeedMinInterval is the shortest poll interval a subscription may ask
 	// for.
 	FeedMinInterval time.Duration
+	// FeedRefetch is how long after fetching an article the feed reader
+	// fetches it again while its item stays in the feed, to catch edits
+	// the feed does not announce; 0 never does.
+	FeedRefetch time.Duration
 }
 
-func defaultIngestConfig() IngestConfig { return IngestConfig{FeedMinInterval: time.Minute} }
+func defaultIngestConfig() IngestConfig {
+	return IngestConfig{FeedMinInterval: time.Minute, FeedRefetch: 24 * time.Hour}
+}
 
 func (c *IngestConfig) fromEnv(getenv func(string) string) error {
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
@@ -67,6 +73,13 @@ func (c *IngestConfig) fromEnv(getenv func(string) string) error {
 		}
 		c.FeedMinInterval = d
 	}
+	if v := env("POLICYSEARCH_FEED_REFETCH"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("POLICYSEARCH_FEED_REFETCH: %q is not a duration such as 24h", v)
+		}
+		c.FeedRefetch = d
+	}
 	return nil
 }
 
@@ -78,6 +91,7 @@ func ingestFlags(fs *pflag.FlagSet, c *Config) {
 	fs.StringVar(&in.FeedsFile, "feeds-file", in.FeedsFile, "file of feeds, one per line: URL [interval=30m] [source=\"…\"] [source_type=…] [country=…] [tags=a,b] (env POLICYSEARCH_FEEDS_FILE)")
 	fs.BoolVar(&in.AllowPrivateFetch, "allow-private-fetch", in.AllowPrivateFetch, "let the feed reader fetch loopback, private and link-local addresses (env POLICYSEARCH_ALLOW_PRIVATE_FETCH)")
 	fs.DurationVar(&in.FeedMinInterval, "feed-min-interval", in.FeedMinInterval, "shortest poll interval a feed may ask for (env POLICYSEARCH_FEED_MIN_INTERVAL)")
+	fs.DurationVar(&in.FeedRefetch, "feed-refetch", in.FeedRefetch, "fetch an article again this long after the last fetch while its item stays in the feed, to catch unannounced edits; 0 never (env POLICYSEARCH_FEED_REFETCH)")
 }
 
 // Validate names the first bad setting. Watched folders are checked when
@@ -85,6 +99,9 @@ func ingestFlags(fs *pflag.FlagSet, c *Config) {
 func (c *IngestConfig) Validate() error {
 	if c.FeedMinInterval <= 0 {
 		return fmt.Errorf("feed-min-interval: must be positive")
+	}
+	if c.FeedRefetch < 0 {
+		return fmt.Errorf("feed-refetch: must be 0 (never) or positive")
 	}
 	return nil
 }
@@ -119,6 +136,15 @@ type background struct {
 	wg      sync.WaitGroup
 }
 
+// refetchAfter maps the setting, where 0 means never, to feeds.Config,
+// where 0 means the default and never is negative.
+func refetchAfter(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // openBackground builds the feed reader (always: subscriptions may come
 // through the API) and, when folders are configured, the watcher. Start
 // them with start; stop with stop.
@@ -127,6 +153,7 @@ func openBackground(cfg *Config, ix *index.Index, log *slog.Logger) (*background
 		StorePath:    filepath.Join(cfg.Data, "feeds.db"),
 		AllowPrivate: cfg.Ingest.AllowPrivateFetch,
 		MinInterval:  cfg.Ingest.FeedMinInterval,
+		RefetchAfter: refetchAfter(cfg.Ingest.FeedRefetch),
 		UserAgent:    "policysearch/" + version + " (feed reader)",
 		Log:          log.With("component", "feeds"),
 	})

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // syncBuffer is an io.Writer safe to read while run writes to it.
@@ -227,5 +228,47 @@ func TestCLIUsesRunningServer(t *testing.T) {
 	}
 	if _, err := cli("get", res.Hits[0].ID); err == nil || !strings.Contains(err.Error(), "no document") {
 		t.Errorf("get after delete: %v", err)
+	}
+}
+
+// TestFeedRefetchSetting: --feed-refetch and its variable, where 0 means
+// never (feeds.Config's negative) and a negative duration is refused.
+func TestFeedRefetchSetting(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    time.Duration // what feeds.Config gets
+		wantErr string
+	}{
+		{"default", nil, nil, 24 * time.Hour, ""},
+		{"env", map[string]string{"POLICYSEARCH_FEED_REFETCH": "6h"}, nil, 6 * time.Hour, ""},
+		{"flag wins", map[string]string{"POLICYSEARCH_FEED_REFETCH": "6h"}, []string{"--feed-refetch", "1h"}, time.Hour, ""},
+		{"zero is never", nil, []string{"--feed-refetch", "0"}, -1, ""},
+		{"negative", nil, []string{"--feed-refetch", "-1h"}, 0, "feed-refetch"},
+		{"not a duration", map[string]string{"POLICYSEARCH_FEED_REFETCH": "daily"}, nil, 0, "POLICYSEARCH_FEED_REFETCH"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := defaultConfig()
+			err := cfg.fromEnv(env(c.env))
+			if err == nil {
+				fs := newFlagSet("serve")
+				serveCmd().flags(fs, &cfg)
+				if err = fs.Parse(c.args); err == nil {
+					err = cfg.Ingest.Validate()
+				}
+			}
+			switch {
+			case c.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Errorf("err = %v, want one naming %s", err, c.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case refetchAfter(cfg.Ingest.FeedRefetch) != c.want:
+				t.Errorf("feeds get %v, want %v", refetchAfter(cfg.Ingest.FeedRefetch), c.want)
+			}
+		})
 	}
 }
