@@ -16,14 +16,9 @@ package alerts
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base32"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -303,38 +298,6 @@ func (s *Service) MatchKinds(id string) string {
 		return "semantic"
 	}
 	return "keyword"
-}
-
-var idPattern = regexp.MustCompile(`^[a-z2-7]{12}$`)
-
-var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-func newID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return strings.ToLower(b32.EncodeToString(b))[:12]
-}
-
-func newSecret() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return "whsec_" + hex.EncodeToString(b)
-}
-
-func newFeedToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return "feed_" + hex.EncodeToString(b)
-}
-
-// FeedTokenValid reports whether token opens alert id's feed, comparing
-// in constant time.
-func (s *Service) FeedTokenValid(id, token string) bool {
-	a, err := s.st.getAlert(id)
-	if err != nil || a.FeedToken == "" {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(a.FeedToken), []byte(token)) == 1
 }
 
 // Create validates and saves an alert, returning it with its id and, the
