@@ -43,12 +43,12 @@ func facetValues(fr *search.FacetResult) []FacetValue {
 }
 
 // multiFacets recounts, in FacetsMulti mode, each facet whose field is
-// filtered: one facet-only request per such field over base (the query
-// whose matches the facets describe) with every filter but that field's.
-// In hybrid and semantic modes the semantic candidates in base were
-// already narrowed by the full filter, so the other values' counts there
-// are keyword matches only.
-func (ix *Index) multiFacets(ctx context.Context, q Query, base query.Query, out *Results) error {
+// filtered: one facet-only request per such field, over the result set the
+// search would have with every filter but that field's. base gives that
+// set for a filter: the keyword query whatever the filter, or in hybrid
+// and semantic modes the keyword matches and the semantic candidates
+// chosen under that filter.
+func (ix *Index) multiFacets(ctx context.Context, q Query, base func(filter query.Query) (query.Query, error), out *Results) error {
 	if q.FacetMode != FacetsMulti {
 		return nil
 	}
@@ -58,7 +58,12 @@ func (ix *Index) multiFacets(ctx context.Context, q Query, base query.Query, out
 		}
 		others := q.Filters
 		*ff.values(&others) = nil
-		req := bleve.NewSearchRequestOptions(withFilter(base, filterQuery(others)), 0, 0, false)
+		filter := filterQuery(others)
+		set, err := base(filter)
+		if err != nil {
+			return err
+		}
+		req := bleve.NewSearchRequestOptions(withFilter(set, filter), 0, 0, false)
 		req.AddFacet(ff.facet, bleve.NewFacetRequest(ff.facet, q.FacetSize))
 		res, err := ix.search(ctx, req)
 		if err != nil {

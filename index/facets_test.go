@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +73,46 @@ func TestFacetModes(t *testing.T) {
 	}
 	if _, err := ix.Search(context.Background(), Query{FacetMode: "all"}); KindOf(err) != Invalid {
 		t.Errorf("facet_mode=all: err = %v, want invalid", err)
+	}
+}
+
+// TestFacetModesWithMeaning: in hybrid and semantic modes the candidates
+// found by meaning are chosen again without the recounted field's filter,
+// so documents that only match by meaning count for the other values too.
+func TestFacetModesWithMeaning(t *testing.T) {
+	ix := openTest(t, fixture...)
+	sims := map[string]float64{}
+	for i, d := range fixture {
+		sims[d.ID] = 0.9 - float64(i)/20
+	}
+	ix.SetSemantic(fakeSemantic{sims: sims})
+	const all = "Daily News:3 Ministry of Digital Affairs:1 Policy Lab:2"
+	for _, tc := range []struct {
+		mode, facets, want string
+	}{
+		{ModeSemantic, FacetsMulti, all},
+		{ModeHybrid, FacetsMulti, all},
+		{ModeSemantic, FacetsFiltered, "Policy Lab:2"},
+		{ModeHybrid, FacetsFiltered, "Policy Lab:2"},
+	} {
+		t.Run(tc.mode+" "+tc.facets, func(t *testing.T) {
+			// no keyword matches: every hit is by meaning
+			res, err := ix.Search(context.Background(), Query{Text: "lighthouse keepers", Mode: tc.mode, FacetMode: tc.facets,
+				Filters: Filters{Source: []string{"Policy Lab"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, v := range res.Facets["source"] {
+				got[v.Value] = v.Count
+			}
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(got)) {
+				parts = append(parts, fmt.Sprintf("%s:%d", k, got[k]))
+			}
+			if s := strings.Join(parts, " "); s != tc.want || res.Total != 2 || res.Semantic.Status != "ok" {
+				t.Errorf("source facet %q, total %d, semantic %s; want %q, 2, ok", s, res.Total, res.Semantic.Status, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"github.com/blevesearch/bleve/v2"
@@ -78,19 +79,19 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	if err != nil {
 		return nil, err
 	}
-	keep, err := ix.keepFunc(ctx, filter)
-	if err != nil {
-		return nil, err
-	}
-	sem, err := ix.semantic.Nearest(ctx, q.Text, n, keep)
-	if err != nil {
+	set, sem, err := ix.candidates(ctx, q, uq, filter, mode, n)
+	var unavailable *semanticError
+	if errors.As(err, &unavailable) {
 		out, kerr := ix.keywordSearch(ctx, q, uq, filter)
 		if kerr != nil {
 			return nil, kerr
 		}
 		out.Mode = mode
-		out.Semantic = SemanticStatus{Status: "unavailable", Reason: err.Error(), Model: ix.semantic.Model()}
+		out.Semantic = SemanticStatus{Status: "unavailable", Reason: unavailable.Error(), Model: ix.semantic.Model()}
 		return out, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	kw := make([]scored, len(kwRes.Hits))
 	for i, h := range kwRes.Hits {
@@ -98,16 +99,7 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	}
 	fused := fuse(kw, sem, ratio, q.Fusion)
 
-	// The result set: keyword matches plus semantic candidates, or only
-	// the candidates in semantic mode.
-	semIDs := make([]string, len(sem))
-	for i, m := range sem {
-		semIDs[i] = m.ID
-	}
-	var set query.Query = bleve.NewDocIDQuery(semIDs)
-	if mode != ModeSemantic {
-		set = bleve.NewDisjunctionQuery(uq, set)
-	} else {
+	if mode == ModeSemantic {
 		fused = onlySemantic(fused)
 	}
 	setRes, err := ix.run(ctx, withFilter(set, filter), q, page{facets: true})
@@ -115,7 +107,14 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		return nil, err
 	}
 	out := newResults(q, mode, setRes)
-	if err := ix.multiFacets(ctx, q, set, out); err != nil {
+	relaxed := func(f query.Query) (query.Query, error) {
+		wider, _, err := ix.candidates(ctx, q, uq, f, mode, n)
+		if errors.As(err, new(*semanticError)) {
+			return set, nil // the filtered candidates undercount; better than no page
+		}
+		return wider, err
+	}
+	if err := ix.multiFacets(ctx, q, relaxed, out); err != nil {
 		return nil, err
 	}
 	out.Semantic = SemanticStatus{Status: "ok", Model: ix.semantic.Model()}
@@ -149,6 +148,37 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	fused = collapseFused(ix.dups, fused)
 	from := min((q.Page-1)*q.Size, len(fused))
 	return ix.fillHits(ctx, out, uq, fused[from:min(from+q.Size, len(fused))], true)
+}
+
+// semanticError is the embedding side failing: the search goes on from
+// keywords alone.
+type semanticError struct{ err error }
+
+func (e *semanticError) Error() string { return e.err.Error() }
+func (e *semanticError) Unwrap() error { return e.err }
+
+// candidates returns the result set of a hybrid or semantic search under
+// filter — the keyword matches plus the n nearest passages' documents that
+// pass the filter, or those documents alone in semantic mode — and the
+// semantic matches themselves.
+func (ix *Index) candidates(ctx context.Context, q Query, uq, filter query.Query, mode string, n int) (query.Query, []SemanticMatch, error) {
+	keep, err := ix.keepFunc(ctx, filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	sem, err := ix.semantic.Nearest(ctx, q.Text, n, keep)
+	if err != nil {
+		return nil, nil, &semanticError{err}
+	}
+	ids := make([]string, len(sem))
+	for i, m := range sem {
+		ids[i] = m.ID
+	}
+	var set query.Query = bleve.NewDocIDQuery(ids)
+	if mode != ModeSemantic {
+		set = bleve.NewDisjunctionQuery(uq, set)
+	}
+	return set, sem, nil
 }
 
 // keepFunc returns the filter as a membership test on document ids, so the

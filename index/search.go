@@ -184,7 +184,8 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 		return nil, err
 	}
 	out := newResults(q, ModeKeyword, res)
-	if err := ix.multiFacets(ctx, q, uq, out); err != nil {
+	keyword := func(query.Query) (query.Query, error) { return uq, nil }
+	if err := ix.multiFacets(ctx, q, keyword, out); err != nil {
 		return nil, err
 	}
 	if ix.anyCopies(res.Hits) {
