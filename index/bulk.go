@@ -2,6 +2,8 @@ package index
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -29,7 +31,11 @@ type Bulk[T any] struct {
 	done   chan struct{} // closed when the writer has returned
 	err    error         // why it stopped; read only after stop is closed
 	closed sync.Once
+	ended  bool // Close was called; touched by the caller's goroutine only
 }
+
+// errBulkClosed is Add or Fail after Close: a caller's bug.
+var errBulkClosed = errors.New("bulk load: document added after Close")
 
 // Putter is what a bulk load writes to: an Index, or a client of a
 // server's API.
@@ -47,22 +53,33 @@ func NewBulk[T any](ctx context.Context, ix Putter, report func([]BulkItem[T]) e
 
 // Add queues doc. It returns an error only when the load has stopped.
 func (b *Bulk[T]) Add(tag T, doc Document) error {
-	b.size += len(doc.Text) + len(doc.Title)
-	return b.push(BulkItem[T]{Tag: tag, Doc: &doc})
+	return b.push(BulkItem[T]{Tag: tag, Doc: &doc}, docBytes(&doc))
 }
 
 // Fail passes an input that could not be decoded through to report, in
 // its place among the others.
 func (b *Bulk[T]) Fail(tag T, err error) error {
-	return b.push(BulkItem[T]{Tag: tag, Err: err})
+	return b.push(BulkItem[T]{Tag: tag, Err: err}, 0)
 }
 
-func (b *Bulk[T]) push(it BulkItem[T]) error {
-	b.cur = append(b.cur, it)
-	if len(b.cur) < batchSize && b.size < batchBytes {
-		return nil
+// push queues it, first sending the batch it would not fit in, and sends
+// a batch as soon as it is full by count (a byte-full one waits for the
+// document that does not fit, or Close).
+func (b *Bulk[T]) push(it BulkItem[T], size int) error {
+	if b.ended {
+		return errBulkClosed
 	}
-	return b.send()
+	if !fits(len(b.cur), b.size, size) {
+		if err := b.send(); err != nil {
+			return err
+		}
+	}
+	b.cur = append(b.cur, it)
+	b.size += size
+	if len(b.cur) == batchSize {
+		return b.send()
+	}
+	return nil
 }
 
 func (b *Bulk[T]) send() error {
@@ -86,6 +103,7 @@ func (b *Bulk[T]) send() error {
 // Close writes what is queued, waits for every batch to be reported and
 // returns the error that stopped the load, if any.
 func (b *Bulk[T]) Close() error {
+	b.ended = true
 	err := b.send()
 	b.closed.Do(func() { close(b.jobs) })
 	<-b.done
@@ -104,33 +122,48 @@ func (b *Bulk[T]) write() {
 		if stopped {
 			continue // drained until Close
 		}
-		var docs []Document
-		for _, it := range items {
-			if it.Doc != nil {
-				docs = append(docs, *it.Doc)
-			}
-		}
-		var res []PutResult
-		var err error
-		if len(docs) > 0 {
-			res, err = b.ix.Put(b.ctx, docs)
-		}
-		n := 0
-		for i := range items {
-			if items[i].Doc == nil {
-				continue
-			}
-			if n < len(res) {
-				items[i].Status = res[n].Status
-				items[i].Doc.ID = res[n].ID
-			} else {
-				items[i].Err = err
-			}
-			n++
-		}
-		if err := b.report(items); err != nil {
+		if err := b.writeBatch(items); err != nil {
 			b.err, stopped = err, true
 			close(b.stop)
 		}
 	}
+}
+
+// writeBatch puts one batch and reports it. A panic (a bug in Put or in
+// report) stops the load with an error instead of ending the process: it
+// happens on this goroutine, out of reach of the server's recovery.
+func (b *Bulk[T]) writeBatch(items []BulkItem[T]) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("bulk load: %v", p)
+		}
+	}()
+	var docs []Document
+	for _, it := range items {
+		if it.Doc != nil {
+			docs = append(docs, *it.Doc)
+		}
+	}
+	var res []PutResult
+	var perr error
+	if len(docs) > 0 {
+		res, perr = b.ix.Put(b.ctx, docs)
+	}
+	if perr == nil && len(res) < len(docs) {
+		perr = fmt.Errorf("the store answered %d results for %d documents", len(res), len(docs))
+	}
+	n := 0
+	for i := range items {
+		if items[i].Doc == nil {
+			continue
+		}
+		if n < len(res) {
+			items[i].Status = res[n].Status
+			items[i].Doc.ID = res[n].ID
+		} else {
+			items[i].Err = perr
+		}
+		n++
+	}
+	return b.report(items)
 }

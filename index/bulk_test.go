@@ -15,7 +15,7 @@ func TestBulk(t *testing.T) {
 	good := func(i int) Document {
 		return Document{ID: fmt.Sprintf("d%04d", i), Title: "Passage", Text: fmt.Sprintf("text number %d about tariffs", i)}
 	}
-	long := strings.Repeat("tariff ", batchBytes/14+1) // half of batchBytes
+	third := strings.Repeat("tariff ", batchBytes/21) // a third of batchBytes
 	cases := []struct {
 		name       string
 		inputs     int
@@ -29,16 +29,17 @@ func TestBulk(t *testing.T) {
 		{"batches of 512", 1100, nil, good, []int{512, 512, 76}, 1100},
 		{"failures keep their place", 600, func(i int) bool { return i%7 == 3 }, good, []int{512, 88}, 600 - 86},
 		{"all failed", 5, func(int) bool { return true }, good, []int{5}, 0},
-		{"batches end at batchBytes", 3, nil, func(i int) Document {
+		{"batches end before the document that would pass batchBytes", 5, nil, func(i int) Document {
 			d := good(i)
-			d.Text += long
+			d.Text += third
 			return d
-		}, []int{2, 1}, 3},
+		}, []int{2, 2, 1}, 5},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			ix := openTest(t)
+			gen := ix.Generation()
 			var seen []int
 			var sizes []int
 			b := NewBulk(ctx, ix, func(items []BulkItem[int]) error {
@@ -79,6 +80,16 @@ func TestBulk(t *testing.T) {
 			}
 			if st, _ := ix.Stats(ctx); st.Documents != tc.wantStored {
 				t.Errorf("stored %d documents, want %d", st.Documents, tc.wantStored)
+			}
+			// each reported batch with documents was one Put transaction
+			writes := 0
+			for _, n := range sizes {
+				if n > 0 && tc.wantStored > 0 {
+					writes++
+				}
+			}
+			if got := int(ix.Generation() - gen); got != writes {
+				t.Errorf("%d index writes for %d batches", got, writes)
 			}
 		})
 	}
@@ -139,5 +150,29 @@ func TestBulkReportsWriteErrors(t *testing.T) {
 	}
 	if errs != batchSize || ok != 3 {
 		t.Errorf("%d failed and %d written, want %d and 3", errs, ok, batchSize)
+	}
+}
+
+// TestBulkMisuseAndPanics: a document added after Close is an error, and
+// a panic in report stops the load with an error instead of the process.
+func TestBulkMisuseAndPanics(t *testing.T) {
+	ix := openTest(t)
+	b := NewBulk(context.Background(), ix, func([]BulkItem[int]) error { return nil })
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Add(1, Document{ID: "late", Text: "words"}); !errors.Is(err, errBulkClosed) {
+		t.Errorf("Add after Close = %v, want errBulkClosed", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+
+	b = NewBulk(context.Background(), ix, func([]BulkItem[int]) error { panic("report bug") })
+	if err := b.Add(1, Document{ID: "one", Text: "words"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err == nil || !strings.Contains(err.Error(), "report bug") {
+		t.Errorf("Close after a panicking report = %v", err)
 	}
 }

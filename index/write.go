@@ -72,15 +72,20 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 // speeches in one batch would set the process's memory high-water mark.
 const batchBytes = 4 << 20
 
-// batchEnd returns where the batch starting at start ends: at batchSize
-// documents or batchBytes of text, whichever comes first, but at least one.
+// docBytes is what a document weighs against batchBytes.
+func docBytes(d *Document) int { return len(d.Text) + len(d.Title) }
+
+// fits reports whether a batch of n documents and size bytes of text
+// takes one more of add bytes: up to batchSize documents and batchBytes,
+// but a batch always takes its first document. Put and Bulk both cut
+// batches by it, so a Bulk batch is one Put transaction.
+func fits(n, size, add int) bool { return n == 0 || (n < batchSize && size+add <= batchBytes) }
+
+// batchEnd returns where the batch starting at start ends.
 func batchEnd(docs []*Document, start int) int {
 	end, size := start, 0
-	for end < len(docs) && end-start < batchSize {
-		size += len(docs[end].Text) + len(docs[end].Title)
-		if size > batchBytes && end > start {
-			break
-		}
+	for end < len(docs) && fits(end-start, size, docBytes(docs[end])) {
+		size += docBytes(docs[end])
 		end++
 	}
 	return end
@@ -169,6 +174,11 @@ func encodeAll(docs []*Document) ([]encoded, error) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil { // a bug here must fail the write, not the process
+					errs[w] = fmt.Errorf("encode documents: %v", p)
+				}
+			}()
 			for i := w; i < len(docs); i += workers {
 				b, err := json.Marshal(docs[i])
 				if err != nil {

@@ -66,11 +66,12 @@ func postNDJSON(c *gin.Context, d *Deps) {
 		d.Metrics.Ingested("ndjson", done)
 		d.Metrics.IngestFailed("ndjson", len(items)-len(done))
 		c.Writer.Flush()
-		if failed != nil {
+		if failed != nil && c.Request.Context().Err() == nil { // a client that went away is not a failure
 			d.Log.Error("ndjson batch failed", "err", failed, "request_id", c.GetString(ctxRequestID))
 		}
 		return nil
 	})
+	defer bulk.Close() // a no-op after the Close below, but a panic must not leave its goroutine behind
 	err := ingest.JSONLines(c, "", c.Request.Body, d.MaxLineBytes, func(rec ingest.Record) error {
 		if rec.Err != nil {
 			return bulk.Fail(rec.Line, rec.Err)

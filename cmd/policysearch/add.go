@@ -65,6 +65,7 @@ func add(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		}
 		return nil
 	})
+	defer bulk.Close() // a no-op after the Close below, but a panic must not leave its goroutine behind
 	collect := func(path string, rec ingest.Record) error {
 		loc := path
 		if rec.Line > 0 {
