@@ -174,9 +174,10 @@ func handleAlertFeed(d *Deps) gin.HandlerFunc {
 			writeError(c, d.Log, errNotFound("no such feed: alert feeds are /alerts/{id}.atom"))
 			return
 		}
-		// A token in the URL is checked here (authorize let it through
-		// without a key); without one, authorize has applied the read key.
-		if token, ok := c.GetQuery("token"); ok && !d.Alerts.FeedTokenValid(id, token) {
+		// A token in the URL is checked here when it is what lets the
+		// request in (authorize let it through without a key); a reader
+		// with the key, or on a server with open reads, needs none.
+		if token := c.Query("token"); token != "" && !c.GetBool(ctxReadAllowed) && !d.Alerts.FeedTokenValid(id, token) {
 			c.Header("WWW-Authenticate", `Bearer realm="policysearch", error="invalid_token"`)
 			writeError(c, d.Log, &apiError{status: http.StatusUnauthorized, code: "invalid_feed_token",
 				msg: "the feed token is not valid for this alert: copy the feed URL again from the alert"})

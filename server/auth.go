@@ -81,6 +81,10 @@ func bearer(r *http.Request) (string, bool) {
 	return key, key != ""
 }
 
+// ctxReadAllowed marks a request that may read without any other proof:
+// reads are open, or it carries a valid key.
+const ctxReadAllowed = "read_allowed"
+
 // authorize applies the access rules above.
 func authorize(d *Deps) gin.HandlerFunc {
 	keys := newKeyring(d)
@@ -112,15 +116,20 @@ func authorize(d *Deps) gin.HandlerFunc {
 			}
 			need = [][][32]byte{keys.metrics, keys.write}
 		case openPath(path) || len(keys.read) == 0:
+			c.Set(ctxReadAllowed, true)
 			c.Next()
 			return
 		case c.FullPath() == "/alerts/:feed" && c.Query("token") != "":
-			c.Next() // an alert's feed token, checked by its handler
+			if hasKey && match(key, keys.read, keys.write) {
+				c.Set(ctxReadAllowed, true)
+			}
+			c.Next() // without a key, the handler checks the alert's feed token
 			return
 		default:
 			need = [][][32]byte{keys.read, keys.write}
 		}
 		if hasKey && match(key, need...) {
+			c.Set(ctxReadAllowed, true)
 			c.Next()
 			return
 		}
