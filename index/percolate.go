@@ -112,7 +112,7 @@ func (p *Percolator) MatchSaved(ctx context.Context, s *Saved) ([]Match, error) 
 	if !p.noFilter && !p.mayMatch(s) {
 		return nil, nil
 	}
-	uq, err := compiler{p.view}.compile(s.expr)
+	uq, err := compiler{ix: p.view}.compile(s.expr)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (n needs) prefix(value string) []needed {
 	if len(v) < 4 {
 		return []needed{{v, true}}
 	}
-	stem := compiler{n.ix}.analyzeFirst(proseAnalyzer, v)
+	stem := compiler{ix: n.ix}.analyzeFirst(proseAnalyzer, v)
 	root := stem
 	if len(v)-3 < len(root) {
 		root = v[:max(len(v)-3, 3)]

@@ -44,6 +44,10 @@ const (
 // against the stemmed forms that are actually in the index.
 type compiler struct {
 	ix *Index
+	// plain leaves out the proximity bonus: it only reorders, and its
+	// phrases find no word the plain words do not, so a query that reads
+	// match locations for highlighting does not need it.
+	plain bool
 }
 
 func (c compiler) compile(e querylang.Expr) (query.Query, error) {
@@ -72,7 +76,7 @@ func (c compiler) compile(e querylang.Expr) (query.Query, error) {
 			b.AddMust(bleve.NewMatchAllQuery()) // "-x" alone means everything but x
 		}
 		var q query.Query = b
-		for _, bonus := range c.proximity(e) {
+		for _, bonus := range c.proximityUnlessPlain(e) {
 			// Nested, not side by side: must plus should scores add up,
 			// while two shoulds would share a coordination factor.
 			outer := bleve.NewBooleanQuery()
@@ -231,6 +235,13 @@ func (c compiler) prose(t *querylang.Term, field string) query.Query {
 // means. Stop words between two words stay in the phrase, where they are
 // gaps ("heat transfer in the wake" pairs "transfer in the wake"), and
 // break nothing.
+func (c compiler) proximityUnlessPlain(s *querylang.Seq) []query.Query {
+	if c.plain {
+		return nil
+	}
+	return c.proximity(s)
+}
+
 func (c compiler) proximity(s *querylang.Seq) []query.Query {
 	a := c.ix.mapping.AnalyzerNamed(proseAnalyzer)
 	var text, title []query.Query

@@ -23,14 +23,20 @@ func TestRunByScoreIsTheIDOrder(t *testing.T) {
 	}
 	ix := openTest(t, docs...)
 	ctx := context.Background()
-	for _, text := range []string{"tariffs", "steel allies", "allies", "trade", `"steel tariffs"`} {
+	for _, text := range []string{"tariffs", "steel allies", "steel tariffs", "tariffs on allies", "allies", "trade", `"steel tariffs"`} {
 		uq, _, err := ix.Parse(text, false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		top := withFilter(uq, nil)
 		q := Query{Sort: SortRelevance, FacetSize: 10}
-		for _, p := range []page{{0, 10, true, true}, {10, 10, true, true}, {17, 5, true, false}, {0, 100, false, false}, {80, 10, true, false}, {0, 1, false, false}, {290, 20, true, false}} {
+		hq, err := ix.highlightQuery(Query{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []page{{from: 0, size: 10, facets: true, fields: true}, {from: 10, size: 10, facets: true, fields: true},
+			{from: 17, size: 5, facets: true}, {from: 0, size: 100}, {from: 80, size: 10, facets: true}, {from: 0, size: 1}, {from: 290, size: 20, facets: true},
+			{from: 0, size: 10, fields: true, highlight: hq}, {from: 5, size: 20, fields: true, highlight: hq}} {
 			got, err := ix.run(ctx, top, q, p)
 			if err != nil {
 				t.Fatal(err)
@@ -51,6 +57,13 @@ func TestRunByScoreIsTheIDOrder(t *testing.T) {
 			}
 			for i := range min(len(got.Hits), len(want.Hits)) {
 				g, w := got.Hits[i], want.Hits[i]
+				if p.highlight != nil { // other locations, the same marks
+					gh, wh := toHit(g), toHit(w)
+					if g.Score != w.Score || gh.TitleHTML != wh.TitleHTML || !slices.Equal(gh.Snippets, wh.Snippets) {
+						t.Errorf("%q hit %s with the plain query's locations: %q %q, want %q %q", text, g.ID, gh.TitleHTML, gh.Snippets, wh.TitleHTML, wh.Snippets)
+					}
+					continue
+				}
 				if g.Score != w.Score || !reflect.DeepEqual(g.Fields, w.Fields) || !reflect.DeepEqual(g.Locations, w.Locations) {
 					t.Errorf("%q hit %s: score %v fields %v locations %v, want %v %v %v", text, g.ID, g.Score, g.Fields, g.Locations, w.Score, w.Fields, w.Locations)
 				}

@@ -122,6 +122,17 @@ func (q *Query) Validate() error {
 // parse is searched as plain words and the notice says why, because people
 // paste paragraphs; in strict mode it is an Invalid error with a position.
 func (ix *Index) Parse(text string, strict bool) (query.Query, string, error) {
+	return ix.parse(text, strict, compiler{ix: ix})
+}
+
+// highlightQuery is q's query without the proximity bonus, for reading
+// the match locations of a page's hits: the same words, fewer searchers.
+func (ix *Index) highlightQuery(q Query) (query.Query, error) {
+	hq, _, err := ix.parse(q.Text, q.Strict, compiler{ix: ix, plain: true})
+	return hq, err
+}
+
+func (ix *Index) parse(text string, strict bool, c compiler) (query.Query, string, error) {
 	expr, err := querylang.Parse(text, QueryFields)
 	notice := ""
 	if err != nil {
@@ -136,7 +147,7 @@ func (ix *Index) Parse(text string, strict bool) (query.Query, string, error) {
 		expr = querylang.Words(text)
 		notice = fmt.Sprintf("Searched as plain words: the query does not parse at position %d (%s).", se.Pos, se.Msg)
 	}
-	q, err := compiler{ix}.compile(expr)
+	q, err := c.compile(expr)
 	return q, notice, err
 }
 
@@ -179,7 +190,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 // keywordSearch is plain bleve ranking: one request for the page and the
 // facets of the whole filtered result set.
 func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Query) (*Results, error) {
-	res, err := ix.run(ctx, withFilter(uq, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: true, fields: true})
+	hq, err := ix.highlightQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	res, err := ix.run(ctx, withFilter(uq, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: true, fields: true, highlight: hq})
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +230,9 @@ var hitFields = []string{"title", "text", "url", "source", "source_type", "autho
 type page struct {
 	from, size     int
 	facets, fields bool
+	// highlight, when set, is the query whose match locations the page's
+	// hits get, in place of the ranking query (see highlightQuery).
+	highlight query.Query
 }
 
 // run executes one bleve request with q's sort order. Relevance is score
@@ -266,7 +284,11 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 	}
 	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
 	if p.fields && len(res.Hits) > 0 {
-		return res, ix.loadFields(ctx, top, q, res.Hits)
+		locate := top
+		if p.highlight != nil {
+			locate = p.highlight
+		}
+		return res, ix.loadFields(ctx, locate, q, res.Hits)
 	}
 	return res, nil
 }
