@@ -6,9 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -46,72 +44,27 @@ func defaultConfig() Config {
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
-	set := func(name string, dst *string) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			*dst = v
-		}
-	}
-	if err := c.HTTP.fromEnv(getenv); err != nil {
-		return err
-	}
-	if err := c.Ingest.fromEnv(getenv); err != nil {
-		return err
-	}
-	if err := c.Research.fromEnv(getenv); err != nil {
-		return err
-	}
-	set("POLICYSEARCH_ADDR", &c.Addr)
-	set("POLICYSEARCH_DATA", &c.Data)
-	set("POLICYSEARCH_LOG_LEVEL", &c.LogLevel)
-	set("POLICYSEARCH_LOG_FORMAT", &c.LogFormat)
-	set("POLICYSEARCH_API_KEY", &c.APIKey)
-	set("POLICYSEARCH_EMBEDDINGS_URL", &c.Embeddings.URL)
-	set("POLICYSEARCH_EMBEDDINGS_MODEL", &c.Embeddings.Model)
-	set("POLICYSEARCH_EMBEDDINGS_API_KEY", &c.Embeddings.APIKey)
-	set("POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX", &c.Embeddings.QueryPrefix)
-	set("POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX", &c.Embeddings.PassagePrefix)
-	if v := strings.TrimSpace(getenv("POLICYSEARCH_SEMANTIC_RATIO")); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return fmt.Errorf("POLICYSEARCH_SEMANTIC_RATIO: %q is not a number", v)
-		}
-		c.SemanticRatio = r
-	}
-	for name, dst := range map[string]*int{
-		"POLICYSEARCH_EMBEDDINGS_BATCH_SIZE":  &c.Embeddings.BatchSize,
-		"POLICYSEARCH_EMBEDDINGS_CONCURRENCY": &c.Embeddings.Concurrency,
-	} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("%s: %q is not a whole number", name, v)
-			}
-			*dst = n
-		}
-	}
-	for name, dst := range map[string]*time.Duration{
-		"POLICYSEARCH_EMBEDDINGS_TIMEOUT":       &c.Embeddings.Timeout,
-		"POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT": &c.Embeddings.QueryTimeout,
-	} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("%s: %q is not a duration such as 2s", name, v)
-			}
-			*dst = d
-		}
-	}
-	if v := strings.TrimSpace(getenv("POLICYSEARCH_SEEDS")); v != "" {
-		switch strings.ToLower(v) {
-		case "1", "true", "yes", "on":
-			c.Seeds = true
-		case "0", "false", "no", "off":
-			c.Seeds = false
-		default:
-			return fmt.Errorf("POLICYSEARCH_SEEDS: %q is not true or false", v)
-		}
-	}
-	return nil
+	e := &envReader{getenv: getenv}
+	c.HTTP.fromEnv(e)
+	c.Ingest.fromEnv(e)
+	c.Research.fromEnv(e)
+	e.str("POLICYSEARCH_ADDR", &c.Addr)
+	e.str("POLICYSEARCH_DATA", &c.Data)
+	e.str("POLICYSEARCH_LOG_LEVEL", &c.LogLevel)
+	e.str("POLICYSEARCH_LOG_FORMAT", &c.LogFormat)
+	e.str("POLICYSEARCH_API_KEY", &c.APIKey)
+	e.str("POLICYSEARCH_EMBEDDINGS_URL", &c.Embeddings.URL)
+	e.str("POLICYSEARCH_EMBEDDINGS_MODEL", &c.Embeddings.Model)
+	e.str("POLICYSEARCH_EMBEDDINGS_API_KEY", &c.Embeddings.APIKey)
+	e.str("POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX", &c.Embeddings.QueryPrefix)
+	e.str("POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX", &c.Embeddings.PassagePrefix)
+	e.number("POLICYSEARCH_SEMANTIC_RATIO", &c.SemanticRatio)
+	e.integer("POLICYSEARCH_EMBEDDINGS_BATCH_SIZE", &c.Embeddings.BatchSize)
+	e.integer("POLICYSEARCH_EMBEDDINGS_CONCURRENCY", &c.Embeddings.Concurrency)
+	e.duration("POLICYSEARCH_EMBEDDINGS_TIMEOUT", &c.Embeddings.Timeout)
+	e.duration("POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT", &c.Embeddings.QueryTimeout)
+	e.boolean("POLICYSEARCH_SEEDS", &c.Seeds)
+	return e.err
 }
 
 // dataFlags registers the flags of every command that touches the index.

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,75 +52,25 @@ func defaultHTTPConfig() HTTPConfig {
 	}
 }
 
-func (h *HTTPConfig) fromEnv(getenv func(string) string) error {
-	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	for name, dst := range map[string]*string{
-		"POLICYSEARCH_API_KEYS_FILE": &h.APIKeysFile,
-		"POLICYSEARCH_READ_KEY":      &h.ReadKey,
-		"POLICYSEARCH_METRICS_KEY":   &h.MetricsKey,
-	} {
-		if v := env(name); v != "" {
-			*dst = v
-		}
-	}
-	for name, dst := range map[string]*[]string{
-		"POLICYSEARCH_CORS_ORIGINS":    &h.CORSOrigins,
-		"POLICYSEARCH_TRUSTED_PROXIES": &h.TrustedProxies,
-	} {
-		if v := env(name); v != "" {
-			*dst = splitList(v)
-		}
-	}
-	for name, dst := range map[string]*float64{
-		"POLICYSEARCH_RATE_LIMIT":       &h.RateLimit,
-		"POLICYSEARCH_WRITE_RATE_LIMIT": &h.WriteRateLimit,
-	} {
-		if v := env(name); v != "" {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return fmt.Errorf("%s: %q is not a number", name, v)
-			}
-			*dst = f
-		}
-	}
-	for name, dst := range map[string]*int{
-		"POLICYSEARCH_RATE_BURST":       &h.RateBurst,
-		"POLICYSEARCH_WRITE_RATE_BURST": &h.WriteRateBurst,
-		"POLICYSEARCH_MAX_LINE_BYTES":   &h.MaxLineBytes,
-		"POLICYSEARCH_MAX_QUERY_BYTES":  &h.MaxQueryBytes,
-	} {
-		if v := env(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("%s: %q is not a whole number", name, v)
-			}
-			*dst = n
-		}
-	}
-	if v := env("POLICYSEARCH_MAX_BODY_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("POLICYSEARCH_MAX_BODY_BYTES: %q is not a whole number", v)
-		}
-		h.MaxBodyBytes = n
-	}
-	for name, dst := range map[string]*time.Duration{
-		"POLICYSEARCH_READ_HEADER_TIMEOUT": &h.ReadHeaderTimeout,
-		"POLICYSEARCH_READ_TIMEOUT":        &h.ReadTimeout,
-		"POLICYSEARCH_WRITE_TIMEOUT":       &h.WriteTimeout,
-		"POLICYSEARCH_IDLE_TIMEOUT":        &h.IdleTimeout,
-		"POLICYSEARCH_SEARCH_TIMEOUT":      &h.SearchTimeout,
-		"POLICYSEARCH_SHUTDOWN_TIMEOUT":    &h.ShutdownTimeout,
-	} {
-		if v := env(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("%s: %q is not a duration such as 10s", name, v)
-			}
-			*dst = d
-		}
-	}
-	return nil
+func (h *HTTPConfig) fromEnv(e *envReader) {
+	e.str("POLICYSEARCH_API_KEYS_FILE", &h.APIKeysFile)
+	e.str("POLICYSEARCH_READ_KEY", &h.ReadKey)
+	e.str("POLICYSEARCH_METRICS_KEY", &h.MetricsKey)
+	e.list("POLICYSEARCH_CORS_ORIGINS", &h.CORSOrigins)
+	e.list("POLICYSEARCH_TRUSTED_PROXIES", &h.TrustedProxies)
+	e.number("POLICYSEARCH_RATE_LIMIT", &h.RateLimit)
+	e.number("POLICYSEARCH_WRITE_RATE_LIMIT", &h.WriteRateLimit)
+	e.integer("POLICYSEARCH_RATE_BURST", &h.RateBurst)
+	e.integer("POLICYSEARCH_WRITE_RATE_BURST", &h.WriteRateBurst)
+	e.integer("POLICYSEARCH_MAX_LINE_BYTES", &h.MaxLineBytes)
+	e.integer("POLICYSEARCH_MAX_QUERY_BYTES", &h.MaxQueryBytes)
+	e.integer64("POLICYSEARCH_MAX_BODY_BYTES", &h.MaxBodyBytes)
+	e.duration("POLICYSEARCH_READ_HEADER_TIMEOUT", &h.ReadHeaderTimeout)
+	e.duration("POLICYSEARCH_READ_TIMEOUT", &h.ReadTimeout)
+	e.duration("POLICYSEARCH_WRITE_TIMEOUT", &h.WriteTimeout)
+	e.duration("POLICYSEARCH_IDLE_TIMEOUT", &h.IdleTimeout)
+	e.duration("POLICYSEARCH_SEARCH_TIMEOUT", &h.SearchTimeout)
+	e.duration("POLICYSEARCH_SHUTDOWN_TIMEOUT", &h.ShutdownTimeout)
 }
 
 // httpFlags registers serve's network flags.

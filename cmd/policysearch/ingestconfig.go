@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -45,42 +44,13 @@ func defaultIngestConfig() IngestConfig {
 	return IngestConfig{FeedMinInterval: time.Minute, FeedRefetch: 24 * time.Hour}
 }
 
-func (c *IngestConfig) fromEnv(getenv func(string) string) error {
-	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	if v := env("POLICYSEARCH_WATCH"); v != "" {
-		c.Watch = splitList(v)
-	}
-	if v := env("POLICYSEARCH_FEEDS"); v != "" {
-		c.Feeds = splitList(v)
-	}
-	if v := env("POLICYSEARCH_FEEDS_FILE"); v != "" {
-		c.FeedsFile = v
-	}
-	if v := env("POLICYSEARCH_ALLOW_PRIVATE_FETCH"); v != "" {
-		switch strings.ToLower(v) {
-		case "1", "true", "yes", "on":
-			c.AllowPrivateFetch = true
-		case "0", "false", "no", "off":
-			c.AllowPrivateFetch = false
-		default:
-			return fmt.Errorf("POLICYSEARCH_ALLOW_PRIVATE_FETCH: %q is not true or false", v)
-		}
-	}
-	if v := env("POLICYSEARCH_FEED_MIN_INTERVAL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("POLICYSEARCH_FEED_MIN_INTERVAL: %q is not a duration such as 1m", v)
-		}
-		c.FeedMinInterval = d
-	}
-	if v := env("POLICYSEARCH_FEED_REFETCH"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("POLICYSEARCH_FEED_REFETCH: %q is not a duration such as 24h", v)
-		}
-		c.FeedRefetch = d
-	}
-	return nil
+func (c *IngestConfig) fromEnv(e *envReader) {
+	e.list("POLICYSEARCH_WATCH", &c.Watch)
+	e.list("POLICYSEARCH_FEEDS", &c.Feeds)
+	e.str("POLICYSEARCH_FEEDS_FILE", &c.FeedsFile)
+	e.boolean("POLICYSEARCH_ALLOW_PRIVATE_FETCH", &c.AllowPrivateFetch)
+	e.duration("POLICYSEARCH_FEED_MIN_INTERVAL", &c.FeedMinInterval)
+	e.duration("POLICYSEARCH_FEED_REFETCH", &c.FeedRefetch)
 }
 
 // ingestFlags registers serve's folder and feed flags.

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -32,18 +31,9 @@ func defaultResearchConfig() ResearchConfig {
 	return ResearchConfig{ExportCap: server.DefaultExportCap}
 }
 
-func (c *ResearchConfig) fromEnv(getenv func(string) string) error {
-	if v := strings.TrimSpace(getenv("POLICYSEARCH_EXPORT_CAP")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("POLICYSEARCH_EXPORT_CAP: %q is not a whole number", v)
-		}
-		c.ExportCap = n
-	}
-	if v := strings.TrimSpace(getenv("POLICYSEARCH_PUBLIC_URL")); v != "" {
-		c.PublicURL = v
-	}
-	return nil
+func (c *ResearchConfig) fromEnv(e *envReader) {
+	e.integer("POLICYSEARCH_EXPORT_CAP", &c.ExportCap)
+	e.str("POLICYSEARCH_PUBLIC_URL", &c.PublicURL)
 }
 
 // researchFlags registers serve's export and alert flags.
