@@ -7,6 +7,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Kinds of evidence a Match carries.
@@ -50,13 +51,14 @@ func (ix *Index) Match(ctx context.Context, q Query, ids []string) ([]Match, err
 	if err != nil {
 		return nil, err
 	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(bleve.NewDocIDQuery(ids))
-	b.AddMust(uq)
-	if f := filterQuery(q.Filters); f != nil {
-		b.AddFilter(f)
-	}
-	res, err := ix.run(ctx, b, Query{Sort: SortRelevance}, page{size: len(ids), fields: true})
+	only := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), uq)
+	return ix.keywordMatches(ctx, withFilter(only, filterQuery(q.Filters)), len(ids))
+}
+
+// keywordMatches runs top for at most n hits and returns each hit's
+// keyword evidence.
+func (ix *Index) keywordMatches(ctx context.Context, top query.Query, n int) ([]Match, error) {
+	res, err := ix.run(ctx, top, Query{Sort: SortRelevance}, page{size: n, fields: true})
 	if err != nil {
 		return nil, err
 	}

@@ -116,15 +116,7 @@ func (p *Percolator) MatchSaved(ctx context.Context, s *Saved) ([]Match, error) 
 	if err != nil {
 		return nil, err
 	}
-	res, err := p.view.run(ctx, withFilter(uq, filterQuery(s.q.Filters)), Query{Sort: SortRelevance}, page{size: p.n, fields: true})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Match, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		out = append(out, keywordMatch(h))
-	}
-	return out, nil
+	return p.view.keywordMatches(ctx, withFilter(uq, filterQuery(s.q.Filters)), p.n)
 }
 
 // Close releases the in-memory index.
