@@ -86,14 +86,7 @@ func TestPDFDate(t *testing.T) {
 // TestPDFSidecarDateWins: a date stated in sidecar metadata replaces the
 // creation date, and the document no longer says it was inferred.
 func TestPDFSidecarDateWins(t *testing.T) {
-	dir := t.TempDir()
-	data, err := os.ReadFile(filepath.Join("testdata", "pdf", "brief.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "brief.pdf"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := briefPDFIn(t)
 	if err := os.WriteFile(filepath.Join(dir, "brief.pdf.meta.yaml"), []byte("published: 2024-04-10\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +159,10 @@ func TestLoadPDFByContentType(t *testing.T) {
 	}
 }
 
-func TestWalkFindsPDF(t *testing.T) {
+// briefPDFIn returns a temporary folder holding a copy of the fixture
+// brief.pdf.
+func briefPDFIn(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	data, err := os.ReadFile(filepath.Join("testdata", "pdf", "brief.pdf"))
 	if err != nil {
@@ -175,8 +171,13 @@ func TestWalkFindsPDF(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "brief.pdf"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+func TestWalkFindsPDF(t *testing.T) {
+	dir := briefPDFIn(t)
 	var docs []index.Document
-	err = Walk(t.Context(), []string{dir}, func(_ string, r Record) error {
+	err := Walk(t.Context(), []string{dir}, func(_ string, r Record) error {
 		if r.Err != nil {
 			t.Errorf("walk: %v", r.Err)
 		}
