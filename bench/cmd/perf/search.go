@@ -57,27 +57,7 @@ func searchRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, reqs []
 			return nil, fmt.Errorf("warm-up %s: %d errors, first: %v", name, w.errs, w.err)
 		}
 	}
-	out := passes{}
-	for round := range rounds {
-		for _, conc := range concs {
-			for k := range order {
-				name := order[(round+k)%len(order)]
-				if name == engPS {
-					e.markers++
-					if err := bumpGeneration(ctx, p.base, e.markers); err != nil {
-						return nil, err
-					}
-				}
-				res := run(ctx, len(reqs), conc, engines[name])
-				if res.errs > 0 {
-					return nil, fmt.Errorf("%s: %d errors, first: %v", name, res.errs, res.err)
-				}
-				out.add(conc, name, res)
-				e.progress("search round %d/%d c=%d %-70s %8.1f QPS p50 %sms p99 %sms", round+1, rounds, conc, name, res.qps(), ms(res.pct(50)), ms(res.pct(99)))
-			}
-		}
-	}
-	return out, nil
+	return alternate(ctx, e, p, "search", engines, order, engPS, len(reqs), rounds, concs)
 }
 
 // zipfRounds replays the Zipf log on raw bleve (page) and on policysearch
@@ -87,24 +67,30 @@ func zipfRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, log []cor
 		engPage:   bleveSearcher(idx, log, baseline.Page),
 		engPSZipf: httpSearcher(p.base, log),
 	}
-	order := []string{engPage, engPSZipf}
+	return alternate(ctx, e, p, "zipf", engines, []string{engPage, engPSZipf}, engPSZipf, len(log), rounds, concs)
+}
+
+// alternate runs n requests on every engine, per concurrency, per round,
+// rotating the engines' order from round to round. Before each pass of ps
+// (the policysearch engine) a marker write empties its result cache.
+func alternate(ctx context.Context, e *env, p *proc, label string, engines map[string]searcher, order []string, ps string, n, rounds int, concs []int) (passes, error) {
 	out := passes{}
 	for round := range rounds {
 		for _, conc := range concs {
 			for k := range order {
 				name := order[(round+k)%len(order)]
-				if name == engPSZipf {
+				if name == ps {
 					e.markers++
 					if err := bumpGeneration(ctx, p.base, e.markers); err != nil {
 						return nil, err
 					}
 				}
-				res := run(ctx, len(log), conc, engines[name])
+				res := run(ctx, n, conc, engines[name])
 				if res.errs > 0 {
-					return nil, fmt.Errorf("zipf %s: %d errors, first: %v", name, res.errs, res.err)
+					return nil, fmt.Errorf("%s %s: %d errors, first: %v", label, name, res.errs, res.err)
 				}
 				out.add(conc, name, res)
-				e.progress("zipf round %d/%d c=%d %-58s %8.1f QPS p50 %sms p99 %sms", round+1, rounds, conc, name, res.qps(), ms(res.pct(50)), ms(res.pct(99)))
+				e.progress("%s round %d/%d c=%d %-70s %8.1f QPS p50 %sms p99 %sms", label, round+1, rounds, conc, name, res.qps(), ms(res.pct(50)), ms(res.pct(99)))
 			}
 		}
 	}
