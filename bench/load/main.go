@@ -13,22 +13,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"policysearch/bench/serve"
 )
 
 func main() {
@@ -71,25 +70,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 	if c.bin == "" {
-		if c.bin, err = build(ctx, tmp); err != nil {
+		wd, _ := os.Getwd()
+		root, err := serve.ModuleRoot(wd)
+		if err != nil {
+			return err
+		}
+		if c.bin, err = serve.Build(ctx, root, tmp, false); err != nil {
 			return err
 		}
 	}
-	srv, err := start(ctx, c.bin, tmp)
+	srv, err := serve.Start(c.bin, filepath.Join(tmp, "data"), filepath.Join(tmp, "server.log"), nil)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 
 	loadStart := time.Now()
-	if err := postNDJSON(ctx, srv.base, docs); err != nil {
+	if err := postNDJSON(ctx, srv.Base, docs); err != nil {
 		return fmt.Errorf("initial load: %w", err)
 	}
-	before := srv.documents()
+	before := documents(srv.Base)
 	fmt.Fprintf(stdout, "policysearch load test on loopback: %s, %d searchers + 1 ingest stream (NDJSON batches of %d, and single PUTs)\n",
 		c.duration, c.searchers, c.batch)
 	fmt.Fprintf(stdout, "corpus: %s, %d documents loaded in %s\n", corpusName, len(docs), time.Since(loadStart).Round(time.Millisecond))
-	rssStart := srv.rss()
+	rssStart := srv.Memory()
 
 	rec := newRecorder()
 	runCtx, cancel := context.WithTimeout(ctx, c.duration)
@@ -97,19 +101,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	started := time.Now()
 	var wg sync.WaitGroup
 	for i := range c.searchers {
-		wg.Go(func() { searchLoop(runCtx, srv.base, rec, uint64(i)) })
+		wg.Go(func() { searchLoop(runCtx, srv.Base, rec, uint64(i)) })
 	}
-	wg.Go(func() { ingestLoop(runCtx, srv.base, rec, docs, c.batch) })
-	wg.Go(func() { putLoop(runCtx, srv.base, rec) })
+	wg.Go(func() { ingestLoop(runCtx, srv.Base, rec, docs, c.batch) })
+	wg.Go(func() { putLoop(runCtx, srv.Base, rec) })
 	wg.Wait()
 	elapsed := time.Since(started)
 
-	rssEnd := srv.rss()
-	after := srv.documents()
+	rssEnd := srv.Memory()
+	after := documents(srv.Base)
 	rec.report(stdout, elapsed)
 	fmt.Fprintf(stdout, "documents: %d before, %d after\n", before, after)
-	fmt.Fprintf(stdout, "server RSS: %s at start, %s at end (peak %s)\n", mib(rssStart.rss), mib(rssEnd.rss), mib(rssEnd.peak))
-	shutdown := srv.stop()
+	fmt.Fprintf(stdout, "server RSS: %s at start, %s at end (peak %s)\n", serve.MiB(rssStart.RSS), serve.MiB(rssEnd.RSS), serve.MiB(rssEnd.Peak))
+	shutdown := srv.Stop()
 	fmt.Fprintf(stdout, "graceful shutdown took %s\n", shutdown.Round(time.Millisecond))
 	return nil
 }
@@ -117,7 +121,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // corpus reads the documents to load: a JSONL file, or synthetic ones.
 func corpus(path string) ([]json.RawMessage, string, error) {
 	if path == "" {
-		root, _ := moduleRoot()
+		wd, _ := os.Getwd()
+		root, _ := serve.ModuleRoot(wd)
 		def := filepath.Join(root, "..", "shared", "corpora", "sotu.jsonl")
 		if _, err := os.Stat(def); err == nil {
 			path = def
@@ -165,107 +170,9 @@ func synthetic(n int) []json.RawMessage {
 	return docs
 }
 
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Dir(strings.TrimSpace(string(out))), nil
-}
-
-func build(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "policysearch")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/policysearch")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-}
-
-// server is the running binary.
-type server struct {
-	cmd  *exec.Cmd
-	base string
-	done chan struct{}
-}
-
-var listening = regexp.MustCompile(`listening on (http://\S+)`)
-
-func start(ctx context.Context, bin, dir string) (*server, error) {
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--seeds=false",
-		"--rate-limit", "0", "--write-rate-limit", "0", "--log-level", "warn", "--log-format", "json")
-	cmd.Stderr = logFile
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &server{cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); logFile.Close(); close(s.done) }()
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-			s.base = m[1]
-			go io.Copy(io.Discard, stdout)
-			return s, nil
-		}
-	}
-	s.stop()
-	return nil, errors.New("the server exited before listening; see its log")
-}
-
-// stop asks for a graceful shutdown and says how long it took.
-func (s *server) stop() time.Duration {
-	start := time.Now()
-	select {
-	case <-s.done:
-		return 0
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-	return time.Since(start)
-}
-
-type memory struct{ rss, peak int64 }
-
-// rss reads the server's resident memory (and its peak) from /proc.
-func (s *server) rss() memory {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return memory{-1, -1}
-	}
-	var m memory
-	for line := range strings.SplitSeq(string(b), "\n") {
-		var kb int64
-		if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
-			m.rss = kb << 10
-		}
-		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
-			m.peak = kb << 10
-		}
-	}
-	return m
-}
-
-func (s *server) documents() int {
-	resp, err := http.Get(s.base + "/api/stats")
+// documents is how many documents the server at base holds, or -1.
+func documents(base string) int {
+	resp, err := http.Get(base + "/api/stats")
 	if err != nil {
 		return -1
 	}
@@ -273,11 +180,4 @@ func (s *server) documents() int {
 	var st struct{ Documents int }
 	_ = json.NewDecoder(resp.Body).Decode(&st)
 	return st.Documents
-}
-
-func mib(n int64) string {
-	if n < 0 {
-		return "unknown"
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"policysearch/bench/serve"
+
 	"policysearch/bench/baseline"
 )
 
@@ -47,11 +49,11 @@ func ingestBaseline(ctx context.Context, dir, jsonl string) (ingestResult, error
 // batch); the time runs from the first byte sent to the summary line.
 func ingestAPI(ctx context.Context, bin, data, logPath, jsonl string, want int) (ingestResult, error) {
 	r := ingestResult{method: methodAPI, dir: data}
-	p, err := startServe(bin, data, logPath)
+	p, err := serve.Start(bin, data, logPath, serve.Env())
 	if err != nil {
 		return r, err
 	}
-	defer p.stop()
+	defer p.Stop()
 	f, err := os.Open(jsonl)
 	if err != nil {
 		return r, err
@@ -59,9 +61,9 @@ func ingestAPI(ctx context.Context, bin, data, logPath, jsonl string, want int) 
 	defer f.Close()
 	info, _ := f.Stat()
 	r.bytes = info.Size()
-	cpu0 := p.cpu()
+	cpu0 := p.CPU()
 	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/api/documents", f)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.Base+"/api/documents", f)
 	if err != nil {
 		return r, err
 	}
@@ -79,7 +81,7 @@ func ingestAPI(ctx context.Context, bin, data, logPath, jsonl string, want int) 
 		last = sc.Text()
 	}
 	r.took = time.Since(start)
-	r.cpu = p.cpu() - cpu0
+	r.cpu = p.CPU() - cpu0
 	if err := sc.Err(); err != nil {
 		return r, err
 	}
@@ -103,7 +105,7 @@ func ingestAdd(ctx context.Context, bin, data, jsonl string, want int) (ingestRe
 	}
 	r.bytes = info.Size()
 	cmd := exec.CommandContext(ctx, bin, "add", jsonl, "--data", data, "--log-level", "warn")
-	cmd.Env = serveEnv()
+	cmd.Env = serve.Env()
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	r.took = time.Since(start)

@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"time"
 
+	"policysearch/bench/serve"
+
 	"github.com/blevesearch/bleve/v2"
 
 	"policysearch/bench/corpus"
@@ -135,7 +137,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	wd, _ := os.Getwd()
-	root, err := moduleRoot(wd)
+	root, err := serve.ModuleRoot(wd)
 	if err != nil {
 		return err
 	}
@@ -164,7 +166,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rep.docs, rep.inputBytes, rep.textBytes = len(e.docs), fileSize(e.jsonl), textBytes(e.docs)
 	e.progress("corpus %s: %d passages, %s", c.size, len(e.docs), e.jsonl)
 	if e.bin = c.bin; e.bin == "" {
-		if e.bin, err = build(ctx, root, e.work, c.fromTree); err != nil {
+		if e.bin, err = serve.Build(ctx, root, e.work, !c.fromTree); err != nil {
 			return err
 		}
 		if c.fromTree {
@@ -183,17 +185,17 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		psData: dirSize(data), bleve: dirSize(bleveDir)}
 
 	for i := range c.starts * b2i(c.phases["restart"]) {
-		p, err := startServe(e.bin, data, e.log)
+		p, err := serve.Start(e.bin, data, e.log, serve.Env())
 		if err != nil {
 			return err
 		}
-		at, err := p.firstAnswer(ctx, "union")
-		p.stop()
+		at, err := firstAnswer(ctx, p, "union")
+		p.Stop()
 		if err != nil {
 			return err
 		}
-		rep.restarts = append(rep.restarts, at.Sub(p.started))
-		e.progress("restart %d/%d: first answer after %s", i+1, c.starts, at.Sub(p.started).Round(time.Millisecond))
+		rep.restarts = append(rep.restarts, at.Sub(p.Started))
+		e.progress("restart %d/%d: first answer after %s", i+1, c.starts, at.Sub(p.Started).Round(time.Millisecond))
 	}
 
 	queries := corpus.Queries(e.docs)
@@ -208,7 +210,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		p, err := startServe(e.bin, data, e.log)
+		p, err := serve.Start(e.bin, data, e.log, serve.Env())
 		if err != nil {
 			idx.Close()
 			return err
@@ -219,8 +221,8 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err == nil && c.phases["zipf"] {
 			rep.zipf, err = zipfRounds(ctx, e, p, idx, zlog, c.zipfRounds, c.zipfConcs)
 		}
-		rep.mem = p.memory()
-		p.stop()
+		rep.mem = p.Memory()
+		p.Stop()
 		idx.Close()
 		if err != nil {
 			return err
@@ -248,17 +250,6 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func moduleRoot(dir string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("run perf inside the policysearch module (no go.mod above %s)", dir)
-		}
-	}
 }
 
 func fileSize(path string) int64 {

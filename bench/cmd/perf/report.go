@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"policysearch/bench/serve"
 )
 
 // xapianRef is the reference the Zipf figure is held against: Xapian
@@ -31,7 +33,7 @@ type report struct {
 	restarts              []time.Duration
 	search, zipf          passes
 	zipfDistinct          int
-	mem                   memory
+	mem                   serve.Memory
 	sem                   *semanticResult
 }
 
@@ -139,7 +141,7 @@ func (r *report) memorySection(b *strings.Builder) {
 	m, s := r.mem, r.sizes
 	w("\n### Memory while serving (after the search and Zipf runs)\n\n")
 	w("| VmRSS | anonymous | file-backed (mmap'd index) | peak (VmHWM) | bleve index | RSS / index | goal ≤ 2× | RSS / whole data dir |\n|---:|---:|---:|---:|---:|---:|---|---:|\n")
-	w("| %s | %s | %s | %s | %s | %.2f× | %s | %.2f× |\n", mib(m.RSS), mib(m.Anon), mib(m.File), mib(m.Peak), mib(s.psIndex),
+	w("| %s | %s | %s | %s | %s | %.2f× | %s | %.2f× |\n", serve.MiB(m.RSS), serve.MiB(m.Anon), serve.MiB(m.File), serve.MiB(m.Peak), serve.MiB(s.psIndex),
 		float64(m.RSS)/float64(s.psIndex), verdict(float64(m.RSS) <= 2*float64(s.psIndex), "%.2f× over", float64(m.RSS)/float64(s.psIndex)-2), float64(m.RSS)/float64(s.psData))
 
 }
@@ -153,7 +155,7 @@ func (r *report) sizeSection(b *strings.Builder) {
 		n    int64
 	}{{"input JSONL", r.inputBytes}, {"title + text", r.textBytes}, {"raw bleve index", s.bleve}, {"policysearch bleve index", s.psIndex},
 		{"policysearch documents.db (the stored documents)", s.psStore}, {"policysearch data directory, all", s.psData}} {
-		w("| %s | %s | %.2f× |\n", row.name, mib(row.n), float64(row.n)/float64(r.inputBytes))
+		w("| %s | %s | %.2f× |\n", row.name, serve.MiB(row.n), float64(row.n)/float64(r.inputBytes))
 	}
 }
 
@@ -183,7 +185,7 @@ func (r *report) semantic(b *strings.Builder) {
 		return ms(time.Duration(median(d)))
 	}
 	w("\nAdded by hybrid: p50 %s ms, p99 %s ms (difference of the percentiles); median over queries of the per-query difference %s ms. Server RSS with the vectors loaded: %s (%s anonymous, %s file-backed).\n",
-		added(50), added(99), ms(medianDur(s.paired)), mib(s.mem.RSS), mib(s.mem.Anon), mib(s.mem.File))
+		added(50), added(99), ms(medianDur(s.paired)), serve.MiB(s.mem.RSS), serve.MiB(s.mem.Anon), serve.MiB(s.mem.File))
 }
 
 // stat is the median over rounds of f.
@@ -215,8 +217,7 @@ func verdict(ok bool, format string, by float64) string {
 	return "not met: " + fmt.Sprintf(format, by)
 }
 
-func mb(n int64) string  { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 func sec(d time.Duration) string {
 	return fmt.Sprintf("%.3f s", d.Seconds())
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"policysearch/bench/serve"
+
 	"github.com/blevesearch/bleve/v2"
 
 	"policysearch/bench/baseline"
@@ -45,11 +47,11 @@ func (ps passes) add(conc int, engine string, p pass) {
 // searchRounds runs the queries once per engine per concurrency per round,
 // rotating the engines' order each round. Before each policysearch pass a
 // write makes the result cache cold, so every one of its searches runs.
-func searchRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, reqs []corpus.Request, rounds int, concs []int) (passes, error) {
+func searchRounds(ctx context.Context, e *env, p *serve.Proc, idx bleve.Index, reqs []corpus.Request, rounds int, concs []int) (passes, error) {
 	engines := map[string]searcher{
 		engPage: bleveSearcher(idx, reqs, baseline.Page),
 		engBare: bleveSearcher(idx, reqs, baseline.Bare),
-		engPS:   httpSearcher(p.base, reqs),
+		engPS:   httpSearcher(p.Base, reqs),
 	}
 	order := []string{engPage, engPS, engBare}
 	for _, name := range order { // warm-up: page cache, connections, code
@@ -62,10 +64,10 @@ func searchRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, reqs []
 
 // zipfRounds replays the Zipf log on raw bleve (page) and on policysearch
 // with its result cache, which starts empty each round.
-func zipfRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, log []corpus.Request, rounds int, concs []int) (passes, error) {
+func zipfRounds(ctx context.Context, e *env, p *serve.Proc, idx bleve.Index, log []corpus.Request, rounds int, concs []int) (passes, error) {
 	engines := map[string]searcher{
 		engPage:   bleveSearcher(idx, log, baseline.Page),
-		engPSZipf: httpSearcher(p.base, log),
+		engPSZipf: httpSearcher(p.Base, log),
 	}
 	return alternate(ctx, e, p, "zipf", engines, []string{engPage, engPSZipf}, engPSZipf, len(log), rounds, concs)
 }
@@ -73,7 +75,7 @@ func zipfRounds(ctx context.Context, e *env, p *proc, idx bleve.Index, log []cor
 // alternate runs n requests on every engine, per concurrency, per round,
 // rotating the engines' order from round to round. Before each pass of ps
 // (the policysearch engine) a marker write empties its result cache.
-func alternate(ctx context.Context, e *env, p *proc, label string, engines map[string]searcher, order []string, ps string, n, rounds int, concs []int) (passes, error) {
+func alternate(ctx context.Context, e *env, p *serve.Proc, label string, engines map[string]searcher, order []string, ps string, n, rounds int, concs []int) (passes, error) {
 	out := passes{}
 	for round := range rounds {
 		for _, conc := range concs {
@@ -81,7 +83,7 @@ func alternate(ctx context.Context, e *env, p *proc, label string, engines map[s
 				name := order[(round+k)%len(order)]
 				if name == ps {
 					e.markers++
-					if err := bumpGeneration(ctx, p.base, e.markers); err != nil {
+					if err := bumpGeneration(ctx, p.Base, e.markers); err != nil {
 						return nil, err
 					}
 				}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"policysearch/bench/serve"
+
 	"policysearch/bench/corpus"
 	"policysearch/embedding/embeddingtest"
 )
@@ -22,7 +24,7 @@ type semanticResult struct {
 	dims      int
 	requests  int64 // embedding requests during the timed passes
 	markers   int   // marker documents written during them (one request each)
-	mem       memory
+	mem       serve.Memory
 }
 
 type stats struct {
@@ -62,14 +64,14 @@ func semanticRounds(ctx context.Context, e *env, data string, queries []string, 
 	}
 	defer emb.Close()
 	start := time.Now()
-	p, err := startServe(e.bin, data, e.log, "POLICYSEARCH_EMBEDDINGS_URL="+emb.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL=bench-hash-384")
+	p, err := serve.Start(e.bin, data, e.log, serve.Env("POLICYSEARCH_EMBEDDINGS_URL="+emb.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL=bench-hash-384"))
 	if err != nil {
 		return nil, err
 	}
-	defer p.stop()
+	defer p.Stop()
 	r := &semanticResult{passes: map[string][]pass{}}
 	for deadline := time.Now().Add(20 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
-		st, err := getStats(ctx, p.base)
+		st, err := getStats(ctx, p.Base)
 		if err != nil {
 			return nil, err
 		}
@@ -90,21 +92,21 @@ func semanticRounds(ctx context.Context, e *env, data string, queries []string, 
 		reqs[i] = corpus.Request{Q: q}
 	}
 	for _, q := range reqs { // warm-up, and a check that hybrid really ran
-		if err := checkHybrid(ctx, p.base, q); err != nil {
+		if err := checkHybrid(ctx, p.Base, q); err != nil {
 			return nil, err
 		}
-		if err := httpSearch(ctx, p.base, q, "&mode=keyword"); err != nil {
+		if err := httpSearch(ctx, p.Base, q, "&mode=keyword"); err != nil {
 			return nil, err
 		}
 	}
-	before, err := getStats(ctx, p.base)
+	before, err := getStats(ctx, p.Base)
 	if err != nil {
 		return nil, err
 	}
 	for round := range rounds {
 		e.markers++
 		r.markers++
-		if err := bumpGeneration(ctx, p.base, e.markers); err != nil {
+		if err := bumpGeneration(ctx, p.Base, e.markers); err != nil {
 			return nil, err
 		}
 		lat := map[string][]time.Duration{}
@@ -115,7 +117,7 @@ func semanticRounds(ctx context.Context, e *env, data string, queries []string, 
 			}
 			for _, m := range modes {
 				t := time.Now()
-				if err := httpSearch(ctx, p.base, q, "&mode="+m); err != nil {
+				if err := httpSearch(ctx, p.Base, q, "&mode="+m); err != nil {
 					return nil, err
 				}
 				lat[m] = append(lat[m], time.Since(t))
@@ -138,12 +140,12 @@ func semanticRounds(ctx context.Context, e *env, data string, queries []string, 
 		e.progress("semantic round %d/%d: keyword p50 %sms p99 %sms, hybrid p50 %sms p99 %sms", round+1, rounds,
 			ms(k.pct(50)), ms(k.pct(99)), ms(h.pct(50)), ms(h.pct(99)))
 	}
-	after, err := getStats(ctx, p.base)
+	after, err := getStats(ctx, p.Base)
 	if err != nil {
 		return nil, err
 	}
 	r.requests = after.Embeddings.Requests - before.Embeddings.Requests
-	r.mem = p.memory()
+	r.mem = p.Memory()
 	return r, nil
 }
 
