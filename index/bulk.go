@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 )
 
 // BulkItem is one input of a bulk load and, once reported, its outcome.
@@ -30,8 +29,7 @@ type Bulk[T any] struct {
 	stop   chan struct{} // closed when the writer stops taking batches
 	done   chan struct{} // closed when the writer has returned
 	err    error         // why it stopped; read only after stop is closed
-	closed sync.Once
-	ended  bool // Close was called; touched by the caller's goroutine only
+	ended  bool          // Close was called; touched by the caller's goroutine only
 }
 
 // errBulkClosed is Add or Fail after Close: a caller's bug.
@@ -103,9 +101,12 @@ func (b *Bulk[T]) send() error {
 // Close writes what is queued, waits for every batch to be reported and
 // returns the error that stopped the load, if any.
 func (b *Bulk[T]) Close() error {
-	b.ended = true
-	err := b.send()
-	b.closed.Do(func() { close(b.jobs) })
+	var err error
+	if !b.ended {
+		b.ended = true
+		err = b.send()
+		close(b.jobs)
+	}
 	<-b.done
 	select {
 	case <-b.stop:

@@ -93,11 +93,3 @@ func (c *resultCache) put(k cacheKey, r *Results) {
 	}
 	c.lru.Add(k.req, &cp)
 }
-
-// len is how many results are held.
-func (c *resultCache) len() int {
-	if c == nil {
-		return 0
-	}
-	return c.lru.Len()
-}

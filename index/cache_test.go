@@ -34,12 +34,12 @@ func TestResultCache(t *testing.T) {
 		t.Error("cache key did not change with the index generation")
 	}
 	// the first result after the write emptied the cache of older ones
-	if n := ix.cache.len(); n != 1 {
+	if n := ix.cache.lru.Len(); n != 1 {
 		t.Errorf("cache holds %d results after a write and one search, want 1", n)
 	}
 	// a search that began before the write does not put its result back
 	ix.cache.put(key, first)
-	if _, ok := ix.cache.get(key); ok || ix.cache.len() != 1 {
+	if _, ok := ix.cache.get(key); ok || ix.cache.lru.Len() != 1 {
 		t.Error("a result of an older generation was cached")
 	}
 	// degraded answers are not cached
