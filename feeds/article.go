@@ -98,10 +98,9 @@ func merge(d *index.Document, p *index.Document) {
 	if len(p.Authors) > 0 {
 		d.Authors = p.Authors
 	}
-	_, inferred := p.Extra[ingest.PublishedFromKey]
 	switch {
-	case inferred && !d.Published.IsZero():
-		delete(d.Extra, ingest.PublishedFromKey) // the item states a date; a PDF's creation date is a guess
+	case ingest.PublishedInferred(p) && !d.Published.IsZero():
+		ingest.StatePublished(d, d.Published) // the item states a date; a PDF's creation date is a guess
 	case !p.Published.IsZero():
 		d.Published = p.Published
 	}

@@ -97,8 +97,7 @@ func override(d, o *index.Document) {
 		d.Tags = slices.Clone(o.Tags)
 	}
 	if !o.Published.IsZero() {
-		d.Published = o.Published
-		delete(d.Extra, PublishedFromKey) // stated now, not inferred
+		StatePublished(d, o.Published)
 	}
 	for k, v := range o.Extra {
 		if d.Extra == nil {

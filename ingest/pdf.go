@@ -73,6 +73,19 @@ func loadPDF(ctx context.Context, src *source, out *emitter) error {
 // date), so a reader can weigh it; sidecar metadata replaces both.
 const PublishedFromKey = "published_from"
 
+// StatePublished sets a date a source stated itself: it replaces an
+// inferred date, and the mark that said so.
+func StatePublished(d *index.Document, p index.Date) {
+	d.Published = p
+	delete(d.Extra, PublishedFromKey)
+}
+
+// PublishedInferred reports whether d's published date was inferred.
+func PublishedInferred(d *index.Document) bool {
+	_, ok := d.Extra[PublishedFromKey]
+	return ok
+}
+
 // pdfDate reads a PDF date, "D:YYYYMMDDHHmmSS+hh'mm'" with every part after
 // the year optional, to at most day precision: a publication date, not a
 // timestamp. Years before 1990 (PDF is from 1993; tools write 1970 or 0

@@ -89,8 +89,7 @@ func uploadMeta(doc *index.Document, q map[string][]string) error {
 		if err != nil {
 			return index.InvalidField("published", "%v", err)
 		}
-		doc.Published = p
-		delete(doc.Extra, ingest.PublishedFromKey) // stated, not inferred
+		ingest.StatePublished(doc, p)
 	}
 	doc.Tags = append(doc.Tags, q["tag"]...)
 	return nil
