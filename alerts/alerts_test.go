@@ -239,3 +239,28 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedTokenForOlderAlerts: an alert saved before alerts had feed
+// tokens gets one when the service opens, and keeps it across restarts.
+func TestFeedTokenForOlderAlerts(t *testing.T) {
+	r := newRig(t, Config{})
+	a := r.create(Alert{Params: "q=tariffs"})
+	a.FeedToken = ""
+	if err := r.svc.st.putAlert(a); err != nil { // as an older version saved it
+		t.Fatal(err)
+	}
+	r.stop()
+	r.start()
+	got, err := r.svc.Get(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got.FeedToken, "feed_") || !r.svc.FeedTokenValid(a.ID, got.FeedToken) {
+		t.Fatalf("older alert's feed token after a start = %q", got.FeedToken)
+	}
+	r.stop()
+	r.start()
+	if again, _ := r.svc.Get(context.Background(), a.ID); again.FeedToken != got.FeedToken {
+		t.Errorf("feed token changed across a restart: %q → %q", got.FeedToken, again.FeedToken)
+	}
+}
