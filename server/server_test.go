@@ -259,8 +259,11 @@ func TestNDJSONReportsBadLinesAndKeepsGoodOnes(t *testing.T) {
 		results = append(results, r)
 	}
 	byLine := map[int]lineResult{}
-	for _, r := range results {
+	for i, r := range results {
 		byLine[r.Line] = r
+		if i > 0 && r.Line <= results[i-1].Line {
+			t.Errorf("result lines out of input order: %+v", results)
+		}
 	}
 	if byLine[1].Status != index.Added || byLine[5].Status != index.Added {
 		t.Errorf("good lines: %+v", results)
