@@ -46,13 +46,9 @@ func logRequests(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "unmatched"
-		}
 		log.Info("request",
 			"method", c.Request.Method,
-			"route", route,
+			"route", routeLabel(c),
 			"path", c.Request.URL.Path,
 			"status", c.Writer.Status(),
 			"bytes", c.Writer.Size(),
@@ -98,10 +94,14 @@ func countRequests(m *metrics.Registry) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "unmatched"
-		}
-		m.ObserveHTTP(c.Request.Method, route, c.Writer.Status(), time.Since(start))
+		m.ObserveHTTP(c.Request.Method, routeLabel(c), c.Writer.Status(), time.Since(start))
 	}
+}
+
+// routeLabel names a request's route by its template, or "unmatched".
+func routeLabel(c *gin.Context) string {
+	if route := c.FullPath(); route != "" {
+		return route
+	}
+	return "unmatched"
 }
