@@ -67,25 +67,15 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 	return results, nil
 }
 
-// batchBytes bounds the text in one bleve batch. Bleve builds a batch's
-// segment in memory at several times the text's size, so a few long
-// speeches in one batch would set the process's memory high-water mark.
-const batchBytes = 4 << 20
-
-// docBytes is what a document weighs against batchBytes.
-func docBytes(d *Document) int { return len(d.Text) + len(d.Title) }
-
-// fits reports whether a batch of n documents and size bytes of text
-// takes one more of add bytes: up to batchSize documents and batchBytes,
-// but a batch always takes its first document. Put and Bulk both cut
-// batches by it, so a Bulk batch is one Put transaction.
-func fits(n, size, add int) bool { return n == 0 || (n < batchSize && size+add <= batchBytes) }
-
 // batchEnd returns where the batch starting at start ends.
 func batchEnd(docs []*Document, start int) int {
-	end, size := start, 0
-	for end < len(docs) && fits(end-start, size, docBytes(docs[end])) {
-		size += docBytes(docs[end])
+	end, sum := start, weight{}
+	for end < len(docs) {
+		w := weigh(docs[end])
+		if !fits(end-start, sum, w) {
+			break
+		}
+		sum = sum.add(w)
 		end++
 	}
 	return end
