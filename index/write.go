@@ -88,6 +88,9 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.settleDeferred(); err != nil {
+		return nil, err
+	}
 	old, err := ix.store.hashes(ids)
 	if err != nil {
 		return nil, err
@@ -117,16 +120,24 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 		return results, nil
 	}
 	changed := make([]*Document, len(order))
+	var sum weight
 	for i, id := range order {
 		changed[i] = latest[id]
+		sum = sum.add(weigh(changed[i]))
+	}
+	if err := ix.roomFor(sum); err != nil {
+		return nil, err
 	}
 	enc, err := encodeAll(changed)
 	if err != nil {
 		return nil, err
 	}
 	if err := ix.store.put(enc, now); err != nil {
-		return nil, fmt.Errorf("store documents: %w", err)
+		// bolt rolled the transaction back: nothing of it was stored.
+		return nil, diskError(fmt.Errorf("store documents: %w", err))
 	}
+	// From here the documents are durable: the answer says so even if
+	// bleve fails, and the pending marks get them indexed later.
 	if err := ix.apply(func(b *bleve.Batch) error {
 		for _, d := range changed {
 			if err := b.Index(d.ID, bleveDoc(d)); err != nil {
@@ -135,9 +146,8 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 		}
 		return nil
 	}); err != nil {
-		return nil, err
-	}
-	if err := ix.store.settle(order); err != nil {
+		ix.deferIndexing(err)
+	} else if err := ix.store.settle(order); err != nil {
 		ix.log.Warn("clear pending marks", "err", err) // harmless: recovery re-applies
 	}
 	for _, e := range enc {
@@ -215,17 +225,22 @@ func (ix *Index) changed(ev ChangeEvent) {
 func (ix *Index) Delete(ctx context.Context, id string) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.settleDeferred(); err != nil {
+		return err
+	}
+	if err := ix.roomFor(weight{}); err != nil {
+		return err
+	}
 	existed, err := ix.store.remove([]string{id}, time.Now())
 	if err != nil {
-		return err
+		return diskError(err)
 	}
 	if len(existed) == 0 {
 		return &Error{Kind: NotFound, Code: "not_found", Message: fmt.Sprintf("no document with id %q", truncate(id, 80))}
 	}
 	if err := ix.apply(func(b *bleve.Batch) error { b.Delete(id); return nil }); err != nil {
-		return err
-	}
-	if err := ix.store.settle(existed); err != nil {
+		ix.deferIndexing(err)
+	} else if err := ix.store.settle(existed); err != nil {
 		ix.log.Warn("clear pending marks", "err", err)
 	}
 	ix.dups.remove(id)
