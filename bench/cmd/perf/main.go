@@ -7,6 +7,7 @@
 //
 //	go run ./bench/cmd/perf -corpus 10k
 //	go run ./bench/cmd/perf -corpus 100k
+//	nice -n 10 go run ./bench/cmd/perf -corpus 1m -rounds 3 -phases ingest,restart,search,pasted
 //
 // Corpora are built from ../shared/corpora/sotu.jsonl (see bench/corpus)
 // into bench/results/, which also receives the report as markdown.
@@ -58,9 +59,12 @@ type config struct {
 	cmdline                                  string
 }
 
+// pastedQueries is how many 200-word pasted queries the pasted phase sends.
+const pastedQueries = 50
+
 // allPhases are the parts of a run, in order; ingest always runs, since
 // the others need its indexes.
-var allPhases = []string{"ingest", "restart", "search", "zipf", "semantic"}
+var allPhases = []string{"ingest", "restart", "search", "pasted", "zipf", "semantic"}
 
 // env is what the phases share.
 type env struct {
@@ -80,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	var c config
 	var concs, zipfConcs, phases string
-	fs.StringVar(&c.size, "corpus", "10k", "corpus size: 10k or 100k passages")
+	fs.StringVar(&c.size, "corpus", "10k", "corpus size: 10k, 100k or 1m passages")
 	fs.IntVar(&c.ingestRounds, "ingest-rounds", 3, "rounds of the three ingest methods")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of the 200-query search comparison")
 	fs.IntVar(&c.zipfRounds, "zipf-rounds", 3, "rounds of the Zipf log comparison")
@@ -205,7 +209,18 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	zlog := corpus.ZipfLog(queries, c.zipfN, c.zipfS)
 	rep.zipfDistinct = corpus.Distinct(zlog)
-	if c.phases["search"] || c.phases["zipf"] {
+	var pasted []corpus.Request
+	if c.phases["pasted"] {
+		speeches, err := corpus.ReadSOTU(c.sotu)
+		if err != nil {
+			return err
+		}
+		for _, q := range corpus.Pasted(speeches, pastedQueries) {
+			pasted = append(pasted, corpus.Request{Q: q})
+		}
+		rep.pastedN = len(pasted)
+	}
+	if c.phases["search"] || c.phases["zipf"] || c.phases["pasted"] {
 		idx, err := bleve.Open(bleveDir)
 		if err != nil {
 			return err
@@ -217,6 +232,9 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if c.phases["search"] {
 			rep.search, err = searchRounds(ctx, e, p, idx, reqs, c.rounds, c.concs)
+		}
+		if err == nil && c.phases["pasted"] {
+			rep.pasted, err = searchRounds(ctx, e, p, idx, pasted, c.rounds, []int{1})
 		}
 		if err == nil && c.phases["zipf"] {
 			rep.zipf, err = zipfRounds(ctx, e, p, idx, zlog, c.zipfRounds, c.zipfConcs)
