@@ -56,6 +56,7 @@ type config struct {
 	semantic, keep, fromTree                 bool
 	out, bin, sotu                           string
 	phases                                   map[string]bool
+	methods                                  []string // ingest methods
 	cmdline                                  string
 }
 
@@ -83,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("perf", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var concs, zipfConcs, phases string
+	var concs, zipfConcs, phases, methods string
 	fs.StringVar(&c.size, "corpus", "10k", "corpus size: 10k, 100k or 1m passages")
 	fs.IntVar(&c.ingestRounds, "ingest-rounds", 3, "rounds of the three ingest methods")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of the 200-query search comparison")
@@ -101,8 +102,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sotu, "sotu", "", "path of sotu.jsonl (default ../shared/corpora/sotu.jsonl beside the module)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the indexes and data directories")
 	fs.StringVar(&phases, "phases", strings.Join(allPhases, ","), "parts to run, comma-separated: "+strings.Join(allPhases, ", "))
+	fs.StringVar(&methods, "ingest", "bleve,api,add", "ingest methods: bleve and api always run (later phases use their indexes); add is optional")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.methods = []string{methodBleve, methodAPI}
+	if strings.Contains(methods, "add") {
+		c.methods = append(c.methods, methodAdd)
 	}
 	c.cmdline = strings.TrimSpace("go run ./bench/cmd/perf " + strings.Join(args, " "))
 	c.phases = map[string]bool{"ingest": true}
@@ -180,7 +186,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rep.commit = "binary " + e.bin
 	}
 
-	if rep.ingest, err = ingestRounds(ctx, e, c.ingestRounds); err != nil {
+	if rep.ingest, err = ingestRounds(ctx, e, c.ingestRounds, c.methods); err != nil {
 		return err
 	}
 	last := func(m string) string { rs := rep.ingest[m]; return rs[len(rs)-1].dir }

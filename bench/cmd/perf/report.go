@@ -51,7 +51,7 @@ func (r *report) markdown() string {
 	w("### Bulk ingest (median of %d rounds, methods alternating)\n\n", c.ingestRounds)
 	w("| method | docs/s | MB/s | ratio to raw bleve | goal ≥ 0.9× | per round docs/s | CPU s | CPU / raw bleve's |\n|---|---:|---:|---:|---|---|---:|---:|\n")
 	base := r.ingest[methodBleve]
-	for _, m := range []string{methodBleve, methodAPI, methodAdd} {
+	for _, m := range c.methods {
 		rs := r.ingest[m]
 		var dps, mbs, ratios, cpu, cpuRatios []float64
 		var each []string
@@ -66,6 +66,18 @@ func (r *report) markdown() string {
 			goal = verdict(median(ratios) >= 0.9, "%.2f× short", 0.9-median(ratios))
 		}
 		w("| %s | %.0f | %.2f | %.2f× | %s | %s | %.2f | %.2f× |\n", m, median(dps), median(mbs), median(ratios), goal, strings.Join(each, ", "), median(cpu), median(cpuRatios))
+	}
+	if api := r.ingest[methodAPI]; len(api) > 0 {
+		var took, peak []float64
+		for _, x := range api {
+			took, peak = append(took, x.took.Seconds()), append(peak, float64(x.peak))
+		}
+		w("\nAPI ingest of %d passages: %.0f s, server peak RSS %.0f MiB", r.docs, median(took), median(peak)/(1<<20))
+		if c.size == "1m" {
+			w(" (goals ≤ 600 s: %s; ≤ 3 GiB: %s)", verdict(median(took) <= 600, "%.0f s over", median(took)-600),
+				verdict(median(peak) <= 3<<30, "%.0f MiB over", (median(peak)-3<<30)/(1<<20)))
+		}
+		w("\n")
 	}
 
 	if len(r.search) > 0 {
@@ -102,8 +114,10 @@ func (r *report) searchSection(b *strings.Builder) {
 	}
 	if ps := r.search[1][engPS]; len(ps) > 0 {
 		p50, p99 := stat(ps, func(p pass) float64 { return float64(p.pct(50)) }), stat(ps, func(p pass) float64 { return float64(p.pct(99)) })
-		w("\nc=1 page latency: p50 %s ms (goal at 1M ≤ 25 ms: %s), p99 %s ms (goal at 1M ≤ 80 ms: %s)", msf(ps, 50),
-			verdict(p50 <= 25e6, "%.1f ms over", (p50-25e6)/1e6), msf(ps, 99), verdict(p99 <= 80e6, "%.1f ms over", (p99-80e6)/1e6))
+		if c.size == "1m" {
+			w("\nc=1 page latency: p50 %s ms (goal ≤ 25 ms: %s), p99 %s ms (goal ≤ 80 ms: %s)", msf(ps, 50),
+				verdict(p50 <= 25e6, "%.1f ms over", (p50-25e6)/1e6), msf(ps, 99), verdict(p99 <= 80e6, "%.1f ms over", (p99-80e6)/1e6))
+		}
 	}
 	for _, conc := range c.concs {
 		q := ratio(r.search[conc][engPS], r.search[conc][engPage], func(p pass) float64 { return p.qps() })
@@ -141,8 +155,12 @@ func (r *report) restartSection(b *strings.Builder) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	med := medianDur(r.restarts)
 	w("\n### Restart: exec of `policysearch serve` to its first answered search (%d starts, warm page cache)\n\n", len(r.restarts))
-	w("| median | fastest | slowest | goal ≤ 2 s |\n|---:|---:|---:|---|\n| %s | %s | %s | %s |\n",
-		sec(med), sec(slices.Min(r.restarts)), sec(slices.Max(r.restarts)), verdict(med <= 2*time.Second, "%.2f s over", (med-2*time.Second).Seconds()))
+	goal := 2 * time.Second // issue 7 at 100k; issue 17 allows 5 s at 1m
+	if r.cfg.size == "1m" {
+		goal = 5 * time.Second
+	}
+	w("| median | fastest | slowest | goal ≤ %s |\n|---:|---:|---:|---|\n| %s | %s | %s | %s |\n", goal,
+		sec(med), sec(slices.Min(r.restarts)), sec(slices.Max(r.restarts)), verdict(med <= goal, "%.2f s over", (med-goal).Seconds()))
 
 }
 
@@ -179,7 +197,11 @@ func (r *report) pastedSection(b *strings.Builder) {
 		r.searchRow(b, r.pasted, 1, eng)
 	}
 	p95 := stat(r.pasted[1][engPS], func(p pass) float64 { return float64(p.pct(95)) })
-	w("\npolicysearch p95 %s ms (goal ≤ 300 ms at 100k: %s)\n", msf(r.pasted[1][engPS], 95), verdict(p95 <= 300e6, "%.0f ms over", (p95-300e6)/1e6))
+	goal := "the goal, ≤ 300 ms, is for 100k"
+	if r.cfg.size == "100k" {
+		goal = "goal ≤ 300 ms: " + verdict(p95 <= 300e6, "%.0f ms over", (p95-300e6)/1e6)
+	}
+	w("\npolicysearch p95 %s ms (%s)\n", msf(r.pasted[1][engPS], 95), goal)
 }
 
 func (r *report) searchRow(b *strings.Builder, all passes, conc int, eng string) {
