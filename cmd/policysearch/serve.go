@@ -36,6 +36,7 @@ func serveCmd() command {
 			httpFlags(fs, c)
 			ingestFlags(fs, c)
 			researchFlags(fs, c)
+			clusterFlags(fs, c)
 		},
 		do: serve,
 	}
@@ -55,6 +56,13 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			log.Error("close index", "err", err)
 		}
 	}()
+	// A cluster node's writes go through the log from here on; it must
+	// stop applying before the index closes (defers run in reverse).
+	node, leave, err := joinCluster(ctx, cfg, ix, log)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var sem *embedding.Service
 	if cfg.Embeddings.URL != "" {
 		sem, err = embedding.New(cfg.Embeddings, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
@@ -76,7 +84,21 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	} else {
 		log.Info("semantic ranking off: no embeddings endpoint configured (POLICYSEARCH_EMBEDDINGS_URL)")
 	}
-	if cfg.Seeds {
+	var seedsDone sync.WaitGroup
+	defer seedsDone.Wait()
+	switch {
+	case cfg.Seeds && node != nil:
+		// Seeds go through the log once the node has caught up, so a new
+		// node does not log again what the cluster already has.
+		seedsDone.Go(func() {
+			if err := node.WaitReady(ctx); err != nil {
+				return
+			}
+			if err := indexSeeds(ctx, ix, log); err != nil {
+				log.Error("index seeds", "err", err)
+			}
+		})
+	case cfg.Seeds:
 		if err := indexSeeds(ctx, ix, log); err != nil {
 			return fmt.Errorf("index seeds: %w", err)
 		}
@@ -86,6 +108,9 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		return err
 	}
 	deps.Index, deps.Embeddings, deps.Log, deps.Version = ix, sem, log.With("component", "http"), version
+	if node != nil {
+		deps.Cluster = node
+	}
 	deps.Metrics = metrics.New(version, ix, sem) // deps.Metrics.Feeds is for the feed poller
 	// The folder watcher and the feed reader run beside the HTTP server.
 	bg, err := openBackground(cfg, ix, log)
@@ -125,7 +150,11 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			serveErr <- err
 		}
 	})
-	bg.start(ctx, log)
+	if cfg.Cluster.runsIngest() {
+		bg.start(ctx, log)
+	} else {
+		log.Info("feeds and watched folders run on the cluster's --ingest node, not here")
+	}
 	rs.start(ctx)
 	url := "http://" + ln.Addr().String()
 	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", cfg.Data, "version", version)
