@@ -23,13 +23,8 @@ var keyLogSeq = []byte("log_seq")
 func (ix *Index) ApplyLog(ctx context.Context, seq uint64, ops []LogOp) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.repl != nil {
-		ix.repl.mu.Lock()
-		done := seq <= ix.repl.applied
-		ix.repl.mu.Unlock()
-		if done {
-			return nil
-		}
+	if seq <= ix.AppliedSeq() {
+		return nil
 	}
 	// The last op on an id wins: the log is in order.
 	last := make(map[string]LogOp, len(ops))
