@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,14 +54,30 @@ func openStore(ctx context.Context, cfg *Config, io ioSet) (store, func(), error
 	if !errors.As(err, &ie) || ie.Code != "data_locked" {
 		return nil, nil, err
 	}
-	r := &remote{base: "http://" + cfg.Addr, key: cfg.APIKey, hc: &http.Client{Timeout: 10 * time.Minute}}
-	hctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := r.call(hctx, "GET", "/healthz", nil, "", nil); err != nil {
-		return nil, nil, fmt.Errorf("%s is in use by another process and no server answers at %s (--addr): %v", cfg.Data, cfg.Addr, err)
+	// The server records its address beside the lock (serverfile.go); an
+	// --addr given on the command line or in the environment is tried too.
+	recorded, _ := readServerAddr(cfg.Data)
+	var tried []string
+	for _, addr := range []string{recorded, cfg.Addr} {
+		if addr == "" || slices.Contains(tried, addr) {
+			continue
+		}
+		tried = append(tried, addr)
+		r := &remote{base: "http://" + addr, key: cfg.APIKey, hc: &http.Client{Timeout: 10 * time.Minute}}
+		hctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		err := r.call(hctx, "GET", "/healthz", nil, "", nil)
+		cancel()
+		if err != nil {
+			continue
+		}
+		how := "--addr"
+		if addr == recorded {
+			how = "recorded in " + filepath.Join(cfg.Data, serverAddrFile)
+		}
+		fmt.Fprintf(io.stderr, "note: the server at %s (%s) holds %s; using its API\n", addr, how, cfg.Data)
+		return r, func() {}, nil
 	}
-	fmt.Fprintf(io.stderr, "note: the server at %s holds %s; using its API\n", cfg.Addr, cfg.Data)
-	return r, func() {}, nil
+	return nil, nil, fmt.Errorf("%s is in use by another process and no server answers at %s (give its address with --addr)", cfg.Data, strings.Join(tried, " or "))
 }
 
 // call sends one request and decodes a JSON answer into out (if not nil).

@@ -272,3 +272,53 @@ func TestFeedRefetchSetting(t *testing.T) {
 		})
 	}
 }
+
+// TestCLIFindsServerOnAnotherPort: with the server on a random port and no
+// --addr, the CLI reads the address the server recorded in the data
+// directory and says so; after shutdown the record is gone.
+func TestCLIFindsServerOnAnotherPort(t *testing.T) {
+	data := t.TempDir()
+	base, stop := serveData(t, data, nil)
+	addr := strings.TrimPrefix(base, "http://")
+	var out, errs bytes.Buffer
+	err := runIO(context.Background(), []string{"search", "anything", "--data", data}, env(nil), ioSet{stdin: strings.NewReader(""), stdout: &out, stderr: &errs})
+	if err != nil || !strings.Contains(errs.String(), "the server at "+addr+" (recorded in") {
+		t.Errorf("search without --addr: err=%v stderr=%q", err, errs.String())
+	}
+	stop()
+	if got, _ := readServerAddr(data); got != "" {
+		t.Errorf("server.addr after shutdown = %q, want it removed", got)
+	}
+}
+
+// TestSeedsOncePerDataDirectory: the samples come on the first start only;
+// one deleted stays deleted across restarts; --seeds=false adds none.
+func TestSeedsOncePerDataDirectory(t *testing.T) {
+	data := t.TempDir()
+	base, stop := startServer(t, data)
+	var st struct{ Documents int }
+	if getJSON(t, base+"/api/stats", &st); st.Documents != 2 {
+		t.Fatalf("documents after first start = %d, want the 2 seeds", st.Documents)
+	}
+	req, _ := http.NewRequest("DELETE", base+"/api/documents/seed-sovereign-ai-capability-brief", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("delete seed: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
+	stop()
+	for range 2 {
+		base, stop = startServer(t, data)
+		getJSON(t, base+"/api/stats", &st)
+		stop()
+		if st.Documents != 1 {
+			t.Fatalf("documents after restart = %d, want 1 (the deleted seed stays deleted)", st.Documents)
+		}
+	}
+	fresh := t.TempDir()
+	base, stop = serveData(t, fresh, nil)
+	defer stop()
+	if getJSON(t, base+"/api/stats", &st); st.Documents != 0 {
+		t.Errorf("documents with --seeds=false = %d, want 0", st.Documents)
+	}
+}

@@ -26,11 +26,11 @@ func serveCmd() command {
 	return command{
 		name:    "serve",
 		usage:   "[flags]",
-		summary: "Serve the search page and JSON API, indexing the built-in seed documents first.",
+		summary: "Serve the search page and JSON API; a new data directory gets the sample documents once (--seeds=false: none).",
 		flags: func(fs *pflag.FlagSet, c *Config) {
 			addrFlag(fs, c)
 			dataFlags(fs, c)
-			fs.BoolVar(&c.Seeds, "seeds", c.Seeds, "index the built-in seed documents at start (env POLICYSEARCH_SEEDS)")
+			fs.BoolVar(&c.Seeds, "seeds", c.Seeds, "add the built-in sample documents once to a new data directory; --seeds=false never adds them (env POLICYSEARCH_SEEDS)")
 			embeddingFlags(fs, c)
 			fs.Float64Var(&c.SemanticRatio, "semantic-ratio", c.SemanticRatio, "weight of meaning in [0,1] for searches that set no semantic_ratio; raise it for a strong model (env POLICYSEARCH_SEMANTIC_RATIO)")
 			httpFlags(fs, c)
@@ -94,12 +94,12 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			if err := node.WaitReady(ctx); err != nil {
 				return
 			}
-			if err := indexSeeds(ctx, ix, log); err != nil {
+			if err := indexSeeds(ctx, ix, cfg.Data, log); err != nil {
 				log.Error("index seeds", "err", err)
 			}
 		})
 	case cfg.Seeds:
-		if err := indexSeeds(ctx, ix, log); err != nil {
+		if err := indexSeeds(ctx, ix, cfg.Data, log); err != nil {
 			return fmt.Errorf("index seeds: %w", err)
 		}
 	}
@@ -156,6 +156,11 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		log.Info("feeds and watched folders run on the cluster's --ingest node, not here")
 	}
 	rs.start(ctx)
+	if forget, err := recordServerAddr(cfg.Data, ln.Addr()); err != nil {
+		log.Warn("cannot record the server address for the CLI", "err", err)
+	} else {
+		defer forget()
+	}
 	url := "http://" + ln.Addr().String()
 	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", cfg.Data, "version", version)
 	fmt.Fprintf(io.stdout, "policysearch %s listening on %s\n", version, url)
@@ -177,21 +182,13 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	return err
 }
 
-// indexSeeds loads the embedded seed documents. Unchanged seeds cost one
-// hash comparison each, so this is cheap on every start.
-func indexSeeds(ctx context.Context, ix *index.Index, log *slog.Logger) error {
-	docs, err := seeds.Documents(ctx)
+// indexSeeds adds the embedded seed documents a data directory has not
+// had yet (seeds.AddOnce): a seed the user deleted stays deleted.
+func indexSeeds(ctx context.Context, ix *index.Index, data string, log *slog.Logger) error {
+	n, err := seeds.AddOnce(ctx, ix, data)
 	if err != nil {
 		return err
 	}
-	res, err := ix.Put(ctx, docs)
-	if err != nil {
-		return err
-	}
-	counts := map[index.Status]int{}
-	for _, r := range res {
-		counts[r.Status]++
-	}
-	log.Info("seeds", "added", counts[index.Added], "updated", counts[index.Updated], "unchanged", counts[index.Unchanged])
+	log.Info("seeds", "added", n)
 	return nil
 }
