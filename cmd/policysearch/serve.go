@@ -87,9 +87,12 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	var seedsDone sync.WaitGroup
 	defer seedsDone.Wait()
 	switch {
+	case cfg.Seeds && node != nil && !cfg.Cluster.Ingest:
+		log.Info("seeds are added by the cluster's --ingest node, not here")
 	case cfg.Seeds && node != nil:
-		// Seeds go through the log once the node has caught up, so a new
-		// node does not log again what the cluster already has.
+		// Only the ingest node adds seeds, once it has caught up: a new
+		// node would re-add seeds the cluster deleted (AddOnce remembers
+		// per data directory).
 		seedsDone.Go(func() {
 			if err := node.WaitReady(ctx); err != nil {
 				return
