@@ -200,11 +200,19 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: true, fields: true, highlight: hq})
+	sample, err := ix.sampleFacets(ctx, q, uq, filter)
 	if err != nil {
 		return nil, err
 	}
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq})
+	if err != nil {
+		return nil, err
+	}
+	if sample != nil {
+		res.Facets = scaleFacets(sample, res.Total)
+	}
 	out := newResults(q, ModeKeyword, res)
+	out.FacetsApproximate = sample != nil
 	keyword := func(f query.Query) (query.Query, error) {
 		set, _, err := ix.visible(ctx, withFilter(uq, f))
 		return set, err
