@@ -21,21 +21,37 @@ import (
 // Client calls one model on one OpenAI-compatible endpoint (OpenAI,
 // Ollama, vLLM, llama.cpp server, TEI).
 type Client struct {
-	oa    *openai.Client
-	model string
+	oa        *openai.Client
+	model     string
+	maxTokens int
 }
 
 // NewClient makes a client for baseURL (e.g. http://127.0.0.1:11434/v1).
 // timeout bounds each request; apiKey may be empty for local servers.
+// Inputs are assumed to fit DefaultRemoteMaxTokens; SetMaxTokens changes it.
 func NewClient(baseURL, model, apiKey string, timeout time.Duration) *Client {
 	cfg := openai.DefaultConfig(apiKey)
 	cfg.BaseURL = strings.TrimRight(baseURL, "/")
 	cfg.HTTPClient = &hintingDoer{c: &http.Client{Timeout: timeout}}
-	return &Client{oa: openai.NewClientWithConfig(cfg), model: model}
+	return &Client{oa: openai.NewClientWithConfig(cfg), model: model, maxTokens: DefaultRemoteMaxTokens}
+}
+
+// SetMaxTokens sets the model's input limit, which the endpoint does not
+// report; n <= 0 keeps the default.
+func (c *Client) SetMaxTokens(n int) {
+	if n > 0 {
+		c.maxTokens = n
+	}
 }
 
 // Model is the model name sent with every request.
 func (c *Client) Model() string { return c.model }
+
+// MaxTokens is the configured input limit of the remote model.
+func (c *Client) MaxTokens() int { return c.maxTokens }
+
+// CountTokens estimates the remote model's count (ApproxTokens).
+func (c *Client) CountTokens(text string) int { return ApproxTokens(text) }
 
 // EndpointError is a failed call to the embeddings endpoint, classified
 // so callers know whether to retry and when.

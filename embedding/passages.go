@@ -7,49 +7,49 @@ import (
 	"unicode"
 )
 
-// Passage sizes, in words. A few hundred words keeps one topic per vector
-// (a whole speech averaged into one vector means nothing in particular)
-// and stays well under the 512-token limit of common open models.
-const (
-	targetWords = 180
-	maxWords    = 260
-	maxChars    = 2000
-)
-
 // Passage is one piece of a document's text, as offsets into the text so
 // the matched part can be shown without storing the text twice.
 type Passage struct {
 	Start, End int
 }
 
-// Split cuts text into passages on paragraph and sentence boundaries, each
-// starting with the previous passage's last sentence so a statement that
-// straddles a cut is still whole in one of them.
-func Split(text string) []Passage {
-	sents := sentences(text)
+// Split cuts text into passages whose inputs fit the model: size(body)
+// is the token count of the whole input (prefix, title and body) as the
+// model counts it, and every passage's is at most limit, so no text is
+// invisible to the model. Cuts fall on paragraph and sentence boundaries
+// (a sentence too long on its own is cut between words), and a passage
+// starts with the previous one's last sentence when that is short, so a
+// statement that straddles a cut is still whole in one of them.
+func Split(text string, size func(body string) int, limit int) []Passage {
+	fits := func(start, end int) bool { return size(text[start:end]) <= limit }
+	var sents []sentence
+	for _, s := range sentences(text) {
+		for i, p := range cutLong(text, s.Start, s.End, fits) {
+			sents = append(sents, sentence{p.Start, p.End, s.paraStart && i == 0})
+		}
+	}
 	if len(sents) == 0 {
 		return nil
 	}
 	var out []Passage
-	start, words, last := sents[0].Start, 0, 0
-	for i, s := range sents {
-		w := wordCount(text[s.Start:s.End])
-		if words > 0 && (words+w > maxWords || s.End-start > maxChars || (words >= targetWords && s.paraStart)) {
-			out = append(out, Passage{start, sents[i-1].End})
-			// overlap: begin again with the previous sentence, unless it is
-			// itself most of a passage
-			prev := sents[i-1]
-			if i-1 > last && wordCount(text[prev.Start:prev.End]) < targetWords/3 {
-				start, words = prev.Start, wordCount(text[prev.Start:prev.End])
-			} else {
-				start, words = s.Start, 0
-			}
-			last = i
+	first := 0 // the current passage's first sentence
+	for i := 1; i < len(sents); i++ {
+		start := sents[first].Start
+		// a paragraph is a good place to cut once the passage is 2/3 full
+		if fits(start, sents[i].End) && !(sents[i].paraStart && size(text[start:sents[i-1].End]) >= limit*2/3) {
+			continue
 		}
-		words += w
+		out = append(out, Passage{start, sents[i-1].End})
+		// overlap: begin again with the previous sentence when it is short
+		// and the two fit together
+		prev := sents[i-1]
+		if i-1 > first && size(text[prev.Start:prev.End]) <= limit/4 && fits(prev.Start, sents[i].End) {
+			first = i - 1
+		} else {
+			first = i
+		}
 	}
-	out = append(out, Passage{start, sents[len(sents)-1].End})
-	return out
+	return append(out, Passage{sents[first].Start, sents[len(sents)-1].End})
 }
 
 type sentence struct {
@@ -57,8 +57,7 @@ type sentence struct {
 	paraStart  bool
 }
 
-// sentences finds sentence spans; a sentence longer than maxWords or
-// maxChars is cut into word runs, so no passage outgrows the model's limit.
+// sentences finds sentence spans, trimmed of surrounding space.
 func sentences(text string) []sentence {
 	var out []sentence
 	add := func(start, end int, para bool) {
@@ -71,10 +70,7 @@ func sentences(text string) []sentence {
 		if start >= end {
 			return
 		}
-		for _, piece := range cutLong(text, start, end) {
-			out = append(out, sentence{piece.Start, piece.End, para})
-			para = false
-		}
+		out = append(out, sentence{start, end, para})
 	}
 	start, para := 0, true
 	for i := 0; i < len(text); i++ {
@@ -106,37 +102,95 @@ func abbreviation(before string) bool {
 	return abbreviations[strings.ToLower(tok)] || (len(tok) == 1 && unicode.IsUpper(rune(tok[0])))
 }
 
-func cutLong(text string, start, end int) []Passage {
-	if end-start <= maxChars && wordCount(text[start:end]) <= maxWords {
+// cutLong returns [start,end) whole when it fits, else cut between words
+// into the longest runs that fit. Runs grow by doubling, then bisect, so a
+// huge unpunctuated text costs O(n log n) counts, not O(n²).
+func cutLong(text string, start, end int, fits func(start, end int) bool) []Passage {
+	if fits(start, end) {
 		return []Passage{{start, end}}
 	}
-	var out []Passage
-	pieceStart, words := start, 0
+	var bounds []int // word ends within [start,end)
 	for i := start; i < end; i++ {
-		if text[i] == ' ' || text[i] == '\n' {
-			words++
-			if words >= targetWords || i-pieceStart >= maxChars-50 {
-				out = append(out, Passage{pieceStart, i})
-				pieceStart, words = i+1, 0
-			}
+		if unicode.IsSpace(rune(text[i])) && i > start && !unicode.IsSpace(rune(text[i-1])) {
+			bounds = append(bounds, i)
 		}
 	}
-	if pieceStart < end {
-		out = append(out, Passage{pieceStart, end})
+	bounds = append(bounds, end)
+	var out []Passage
+	from, b := start, 0 // b: first bound after from
+	for b < len(bounds) {
+		// find the largest k in [b, len) with fits(from, bounds[k]); at
+		// least one word goes in each run, even one too long to fit
+		lo, step := b, 1
+		for lo+step < len(bounds) && fits(from, bounds[lo+step]) {
+			lo += step
+			step *= 2
+		}
+		hi := min(lo+step, len(bounds)) // fits(from, bounds[hi]) is false or hi is past the end
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if fits(from, bounds[mid]) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		out = append(out, Passage{from, bounds[lo]})
+		b = lo + 1
+		if b < len(bounds) {
+			from = bounds[lo]
+			for from < end && unicode.IsSpace(rune(text[from])) {
+				from++
+			}
+		}
 	}
 	return out
 }
 
-func wordCount(s string) int { return len(strings.Fields(s)) }
+// Normalize collapses every run of white space to one space and trims
+// the ends: models see "a b", never a newline (one tokenizer reads it as
+// an unknown piece), and equal text hashes equally.
+func Normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// Input is the exact text sent to the model for a passage: the title gives
-// every passage its document's context.
+// Input is the exact text sent to the model for a passage: the title
+// gives every passage its document's context.
 func Input(prefix, title, text string, p Passage) string {
-	body := text[p.Start:p.End]
-	if title != "" {
-		body = title + "\n\n" + body
+	return JoinInput(prefix, title, text[p.Start:p.End])
+}
+
+// JoinInput joins prefix, title and body into one normalised input; the
+// title ends as a sentence (". ") unless it already has a stop.
+func JoinInput(prefix, title, body string) string {
+	title, body = Normalize(title), Normalize(body)
+	switch {
+	case title == "":
+		return prefix + body
+	case body == "":
+		return prefix + title
+	case strings.ContainsAny(title[len(title)-1:], ".?!:;"):
+		return prefix + title + " " + body
 	}
-	return prefix + body
+	return prefix + title + ". " + body
+}
+
+// FitTitle shortens a title, between words, to at most half the limit
+// (with the prefix), so that every passage still has room; most titles
+// are returned unchanged.
+func FitTitle(prefix, title string, count func(string) int, limit int) string {
+	if count(JoinInput(prefix, title, "")) <= limit/2 {
+		return title
+	}
+	words := strings.Fields(title)
+	lo, hi := 0, len(words) // words[:lo] fits, words[:hi] does not
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if count(JoinInput(prefix, strings.Join(words[:mid], " "), "")) <= limit/2 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return strings.Join(words[:lo], " ")
 }
 
 // Hash keys a vector by the exact text that produced it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/sony/gobreaker/v2"
 
@@ -48,7 +49,7 @@ func toMatches(ms []Match) []index.SemanticMatch {
 	return out
 }
 
-// queryVector is the one path by which a search reaches the endpoint.
+// queryVector is the one path by which a search reaches the model.
 // Failures are logged once per outage, not per query.
 func (s *Service) queryVector(ctx context.Context, text string) ([]float32, error) {
 	key := s.cfg.QueryPrefix + text
@@ -56,27 +57,38 @@ func (s *Service) queryVector(ctx context.Context, text string) ([]float32, erro
 		s.cacheHits.Add(1)
 		return v, nil
 	}
-	v, err := s.breaker.Execute(func() ([]float32, error) {
-		ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
-		defer cancel()
-		vecs, err := s.embed(ctx, []string{key})
+	one := func(ctx context.Context) ([]float32, error) {
+		vecs, err := s.embed(ctx, []string{Normalize(key)})
 		if err != nil {
 			return nil, err
 		}
 		return vecs[0], nil
-	})
+	}
+	var v []float32
+	var err error
+	if s.local || s.cfg.Offline {
+		// No endpoint to protect, or a measurement that must not fall
+		// back: wait for the vector as long as the caller's context allows.
+		v, err = one(ctx)
+	} else {
+		v, err = s.breaker.Execute(func() ([]float32, error) {
+			ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+			defer cancel()
+			return one(ctx)
+		})
+	}
 	if err != nil {
 		reason := err.Error()
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 			reason = "the embeddings endpoint is failing; retrying it shortly"
 		}
 		if s.outage.CompareAndSwap(false, true) {
-			s.log.Warn("embeddings endpoint unavailable; searching by keywords", "reason", reason)
+			s.log.Warn("embeddings unavailable; searching by keywords", "reason", reason)
 		}
 		return nil, fmt.Errorf("%s", reason)
 	}
 	if s.outage.CompareAndSwap(true, false) {
-		s.log.Info("embeddings endpoint recovered")
+		s.log.Info("embeddings recovered")
 	}
 	s.cache.Add(key, v)
 	return v, nil
@@ -95,22 +107,28 @@ func (s *Service) DocStatus(id string) *DocStatus {
 
 // Summary is the semantic layer's state for /api/stats and metrics.
 type Summary struct {
-	Model      string `json:"model"`
-	Pending    int    `json:"pending"`
-	Done       int    `json:"done"`
-	Failed     int    `json:"failed"`
-	Passages   int    `json:"passages"`
-	Dimensions int    `json:"dimensions"`
-	Requests   int64  `json:"requests"`
-	Inputs     int64  `json:"inputs"`
-	Failures   int64  `json:"failures"`
-	CacheHits  int64  `json:"query_cache_hits"`
-	Breaker    string `json:"breaker"`
+	Model string `json:"model"`
+	// MaxTokens is the model's input limit; InputsOverLimit how many
+	// stored passages exceed it (the model reads them in part; the goal
+	// is zero); PassagesPerDocument the mean over embedded documents.
+	MaxTokens           int     `json:"max_tokens"`
+	InputsOverLimit     int     `json:"inputs_over_limit"`
+	PassagesPerDocument float64 `json:"passages_per_document"`
+	Pending             int     `json:"pending"`
+	Done                int     `json:"done"`
+	Failed              int     `json:"failed"`
+	Passages            int     `json:"passages"`
+	Dimensions          int     `json:"dimensions"`
+	Requests            int64   `json:"requests"`
+	Inputs              int64   `json:"inputs"`
+	Failures            int64   `json:"failures"`
+	CacheHits           int64   `json:"query_cache_hits"`
+	Breaker             string  `json:"breaker"`
 }
 
 // Summary counts documents by state and reports request totals.
 func (s *Service) Summary() Summary {
-	sum := Summary{Model: s.cfg.Model, Requests: s.requests.Load(), Inputs: s.inputs.Load(),
+	sum := Summary{Model: s.cfg.Model, MaxTokens: s.model.MaxTokens(), Requests: s.requests.Load(), Inputs: s.inputs.Load(),
 		Failures: s.failures.Load(), CacheHits: s.cacheHits.Load(), Breaker: s.breaker.State().String()}
 	s.mu.Lock()
 	for _, st := range s.status {
@@ -119,12 +137,16 @@ func (s *Service) Summary() Summary {
 			sum.Pending++
 		case "done":
 			sum.Done++
+			sum.InputsOverLimit += st.OverLimit
 		case "failed":
 			sum.Failed++
 		}
 	}
 	s.mu.Unlock()
 	_, sum.Passages, sum.Dimensions = s.vecs.stats()
+	if sum.Done > 0 {
+		sum.PassagesPerDocument = math.Round(float64(sum.Passages)/float64(sum.Done)*100) / 100
+	}
 	return sum
 }
 

@@ -38,6 +38,13 @@ type Config struct {
 	// one probes it again.
 	BreakerCooldown time.Duration
 	CacheSize       int
+	// MaxTokens is the remote model's input limit, counted approximately
+	// (ApproxTokens); default DefaultRemoteMaxTokens. An in-process model
+	// declares its own.
+	MaxTokens int
+	// Offline is for measurements, not users: a query waits for its
+	// vector as long as it takes, and no breaker sends it to keywords.
+	Offline bool
 }
 
 // Defaults fills zero fields.
@@ -51,6 +58,7 @@ func (c *Config) Defaults() {
 	def(&c.Concurrency, 2)
 	def(&c.MaxAttempts, 6)
 	def(&c.CacheSize, 1024)
+	def(&c.MaxTokens, DefaultRemoteMaxTokens)
 	if c.Timeout == 0 {
 		c.Timeout = 60 * time.Second
 	}
@@ -62,19 +70,28 @@ func (c *Config) Defaults() {
 	}
 }
 
-// Validate names the first bad setting.
+// Validate names the first bad setting of a remote endpoint's config.
 func (c *Config) Validate() error {
 	switch {
 	case c.URL == "":
 		return errors.New("embeddings URL is required")
 	case c.Model == "":
 		return errors.New("embeddings model is required (POLICYSEARCH_EMBEDDINGS_MODEL)")
+	}
+	return c.validateLimits()
+}
+
+// validateLimits checks the settings every model shares.
+func (c *Config) validateLimits() error {
+	switch {
 	case c.BatchSize < 1 || c.BatchSize > 2048:
 		return fmt.Errorf("embeddings batch size %d: want 1..2048", c.BatchSize)
 	case c.Concurrency < 1 || c.Concurrency > 64:
 		return fmt.Errorf("embeddings concurrency %d: want 1..64", c.Concurrency)
 	case c.Timeout <= 0 || c.QueryTimeout <= 0:
 		return errors.New("embeddings timeouts must be positive")
+	case c.MaxTokens < 1 || c.MaxTokens > 1<<20:
+		return fmt.Errorf("embeddings max tokens %d: want 1..%d", c.MaxTokens, 1<<20)
 	}
 	return nil
 }
@@ -88,11 +105,12 @@ type Docs interface {
 // Service embeds documents in the background and answers semantic
 // queries. Ingest never waits for it: documents are queued on change.
 type Service struct {
-	cfg    Config
-	client *Client
-	store  *Store
-	vecs   *vectors
-	log    *slog.Logger
+	cfg   Config
+	model Embedder
+	local bool // model runs in this process: no endpoint to break
+	store *Store
+	vecs  *vectors
+	log   *slog.Logger
 
 	mu       sync.Mutex
 	status   map[string]*DocStatus
@@ -117,13 +135,17 @@ var _ index.Semantic = (*Service)(nil)
 
 // DocStatus is one document's embedding state.
 type DocStatus struct {
-	Status    string    `json:"status"` // pending, done or failed
-	Passages  int       `json:"passages"`
+	Status   string `json:"status"` // pending, done or failed
+	Passages int    `json:"passages"`
+	// OverLimit counts passages the model reads only in part: zero unless
+	// one word is longer than the model's whole input.
+	OverLimit int       `json:"inputs_over_limit,omitempty"`
 	Error     string    `json:"error,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 type plan struct {
+	over    int // inputs longer than the model's limit
 	spans   []Passage
 	hashes  []string
 	missing map[string]bool
@@ -131,19 +153,38 @@ type plan struct {
 
 type job struct{ hash, input string }
 
-// New opens the vector store at storePath and prepares the client.
+// New opens the vector store at storePath and prepares a client for the
+// remote endpoint cfg.URL.
 func New(cfg Config, storePath string, log *slog.Logger) (*Service, error) {
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	c := NewClient(cfg.URL, cfg.Model, cfg.APIKey, cfg.Timeout)
+	c.SetMaxTokens(cfg.MaxTokens)
+	return newService(c, false, cfg, storePath, log)
+}
+
+// NewLocal is New for a model that runs in this process (the built-in):
+// the same queue, store and workers, without the endpoint's breaker and
+// query timeout, which guard against a server that stops answering.
+func NewLocal(m Embedder, cfg Config, storePath string, log *slog.Logger) (*Service, error) {
+	cfg.URL, cfg.Model = "", m.Model()
+	cfg.Defaults()
+	if err := cfg.validateLimits(); err != nil {
+		return nil, err
+	}
+	return newService(m, true, cfg, storePath, log)
+}
+
+func newService(m Embedder, local bool, cfg Config, storePath string, log *slog.Logger) (*Service, error) {
 	st, err := OpenStore(storePath)
 	if err != nil {
 		return nil, err
 	}
 	cache, _ := lru.New[string, []float32](cfg.CacheSize)
 	s := &Service{
-		cfg: cfg, client: NewClient(cfg.URL, cfg.Model, cfg.APIKey, cfg.Timeout), store: st, vecs: newVectors(),
+		cfg: cfg, model: m, local: local, store: st, vecs: newVectors(),
 		log: log, status: map[string]*DocStatus{}, plans: map[string]*plan{}, waiting: map[string][]string{},
 		planWake: make(chan struct{}, 1), jobWake: make(chan struct{}, 1), cache: cache,
 	}

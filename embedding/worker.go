@@ -39,14 +39,19 @@ func (s *Service) planner(ctx context.Context) {
 }
 
 func (s *Service) plan(d *index.Document) error {
-	spans := Split(d.Text)
+	prefix, limit, count := s.cfg.PassagePrefix, s.model.MaxTokens(), s.model.CountTokens
+	title := FitTitle(prefix, d.Title, count, limit)
+	spans := Split(d.Text, func(body string) int { return count(JoinInput(prefix, title, body)) }, limit)
 	if len(spans) == 0 && d.Title != "" {
 		spans = []Passage{{0, 0}} // a title-only document is one passage
 	}
 	p := &plan{spans: spans, hashes: make([]string, len(spans)), missing: map[string]bool{}}
 	inputs := make(map[string]string, len(spans))
 	for i, sp := range spans {
-		in := Input(s.cfg.PassagePrefix, d.Title, d.Text, sp)
+		in := Input(prefix, title, d.Text, sp)
+		if count(in) > limit { // only a single word longer than the limit
+			p.over++
+		}
 		h := Hash(in)
 		p.hashes[i] = h
 		inputs[h] = in
@@ -124,6 +129,7 @@ func (s *Service) install(id string, p *plan) error {
 	}
 	s.vecs.set(id, p.spans, list)
 	st.Status, st.Passages, st.Error, st.UpdatedAt = "done", len(list), "", time.Now().UTC()
+	st.OverLimit = p.over
 	return nil
 }
 
@@ -256,7 +262,7 @@ func (s *Service) embed(ctx context.Context, inputs []string) ([][]float32, erro
 	s.requests.Add(1)
 	s.inputs.Add(int64(len(inputs)))
 	start := time.Now()
-	vecs, err := s.client.Embed(ctx, inputs)
+	vecs, err := s.model.Embed(ctx, inputs)
 	if fn := s.observe.Load(); fn != nil {
 		(*fn)(time.Since(start), err)
 	}

@@ -18,8 +18,16 @@ import (
 // Config says how a collection is loaded.
 type Config struct {
 	// Embeddings turns on the semantic layer, wired as the server wires
-	// it, when its URL is set; hybrid and semantic runs need it.
+	// it, when its URL is set or Model is; hybrid and semantic runs need
+	// it. Queries wait for their vectors as long as it takes (Offline):
+	// a measurement must not fall back to keywords because it was busy.
 	Embeddings embedding.Config
+	// Model is an in-process embedding model, used instead of the
+	// endpoint at Embeddings.URL.
+	Model embedding.Embedder
+	// Store is the embedding store's file, kept between runs so that an
+	// unchanged collection is not embedded again; "" = a throwaway one.
+	Store string
 	// Log receives the index's and the embedding layer's logs.
 	Log *slog.Logger
 	// TempDir is where the throwaway data directory goes ("" = the
@@ -62,11 +70,10 @@ func Open(ctx context.Context, c *Collection, cfg Config) (_ *Bench, err error) 
 	if b.ix, err = index.Open(ctx, dir, log.With("component", "index")); err != nil {
 		return nil, err
 	}
-	if cfg.Embeddings.URL != "" {
+	if cfg.Embeddings.URL != "" || cfg.Model != nil {
 		// The same steps as serve: the service learns of every write
 		// through OnChange and embeds in the background.
-		b.sem, err = embedding.New(cfg.Embeddings, filepath.Join(dir, "embeddings.db"), log.With("component", "embeddings"))
-		if err != nil {
+		if b.sem, err = openSemantic(cfg, filepath.Join(dir, "embeddings.db"), log.With("component", "embeddings")); err != nil {
 			return nil, err
 		}
 		semCtx, stop := context.WithCancel(ctx)
@@ -84,6 +91,30 @@ func Open(ctx context.Context, c *Collection, cfg Config) (_ *Bench, err error) 
 		}
 	}
 	return b, nil
+}
+
+func openSemantic(cfg Config, tmpStore string, log *slog.Logger) (*embedding.Service, error) {
+	store := cfg.Store
+	if store == "" {
+		store = tmpStore
+	} else if err := os.MkdirAll(filepath.Dir(store), 0o755); err != nil {
+		return nil, err
+	}
+	ecfg := cfg.Embeddings
+	ecfg.Offline = true
+	if cfg.Model != nil {
+		return embedding.NewLocal(cfg.Model, ecfg, store, log)
+	}
+	return embedding.New(ecfg, store, log)
+}
+
+// Embeddings is the semantic layer's summary (how many inputs the model
+// was sent, passages per document…); ok is false without one.
+func (b *Bench) Embeddings() (sum embedding.Summary, ok bool) {
+	if b.sem == nil {
+		return sum, false
+	}
+	return b.sem.Summary(), true
 }
 
 // load puts the collection's documents, mapped onto the document model

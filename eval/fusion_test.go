@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,29 +106,14 @@ func TestFusionOnCranfield(t *testing.T) {
 	}
 	// "Drags down" means significantly worse, query by query: the mean
 	// paired difference more than two standard errors below zero.
-	d, se := pairedNDCG(def, kw)
+	d, se := Paired(def, kw)
 	t.Logf("default - keyword: nDCG@10 %+.4f (standard error %.4f)", d, se)
 	if d < -2*se {
 		t.Errorf("default hybrid nDCG@10 %.4f is significantly below keyword %.4f: a weak model drags keyword results down", def.NDCG10, kw.NDCG10)
 	}
-	d, se = pairedNDCG(even, kw)
+	d, se = Paired(even, kw)
 	t.Logf("ratio 0.5 - keyword: nDCG@10 %+.4f (standard error %.4f)", d, se)
 	if d >= -2*se {
 		t.Errorf("ratio 0.5 is not significantly below keyword: this test no longer detects a drag")
 	}
-}
-
-// pairedNDCG returns the mean per-query difference a-b of nDCG@10 and its
-// standard error. Both reports score the same queries in the same order.
-func pairedNDCG(a, b *Report) (mean, se float64) {
-	n := float64(len(a.PerQuery))
-	var sum, sq float64
-	for i := range a.PerQuery {
-		x := a.PerQuery[i].NDCG10 - b.PerQuery[i].NDCG10
-		sum += x
-		sq += x * x
-	}
-	mean = sum / n
-	variance := (sq - n*mean*mean) / (n - 1)
-	return mean, math.Sqrt(variance / n)
 }

@@ -35,10 +35,12 @@ type Report struct {
 	// and were searched as plain words, as the API would.
 	PlainWords int `json:"plain_words"`
 	// KeywordOnly counts hybrid or semantic queries that the service had
-	// to answer from keywords (embedding endpoint unavailable).
-	KeywordOnly int           `json:"keyword_only,omitempty"`
-	Mode        string        `json:"mode"`
-	PerQuery    []QueryResult `json:"per_query"`
+	// to answer from keywords (no query vector came).
+	KeywordOnly int `json:"keyword_only"`
+	// Baseline pairs this run with a baseline run (eval --baseline).
+	Baseline *Comparison   `json:"baseline,omitempty"`
+	Mode     string        `json:"mode"`
+	PerQuery []QueryResult `json:"per_query"`
 }
 
 // QueryResult is one query's figures and ranking.
@@ -133,10 +135,16 @@ func (b *Bench) search(ctx context.Context, q Query, s Settings, depth int) (Que
 	return qr, mode, keywordOnly, nil
 }
 
-// Summary is the one-line result: nDCG@10=… MAP=… R@100=… P@10=… queries=….
+// Summary is the one-line result: nDCG@10=… MAP=… R@100=… P@10=… queries=…,
+// and for hybrid and semantic runs keyword_fallbacks=… (queries answered
+// by keywords alone because no query vector came; the goal is 0).
 func (r *Report) Summary() string {
-	return fmt.Sprintf("nDCG@10=%.4f MAP=%.4f R@100=%.4f P@10=%.4f queries=%d",
+	s := fmt.Sprintf("nDCG@10=%.4f MAP=%.4f R@100=%.4f P@10=%.4f queries=%d",
 		r.NDCG10, r.MAP, r.Recall100, r.P10, r.Queries)
+	if r.Mode == index.ModeHybrid || r.Mode == index.ModeSemantic {
+		s += fmt.Sprintf(" keyword_fallbacks=%d", r.KeywordOnly)
+	}
+	return s
 }
 
 // WriteRun writes the rankings as a TREC run file, one line per hit:

@@ -39,15 +39,20 @@ type Match struct {
 
 // Match runs the text and filters of q against the documents ids only, and
 // returns the ones that match with their best passage and matched words.
-// It compiles q the way Search does, after the documents are indexed, so a
-// saved search matches a new document exactly when a search would list it
+// It compiles q the way Search does, after the documents are indexed, with
+// every word of a short query required (Prepare): a saved search matches a
+// new document when a search would list it among those with all its words
 // (prefix terms expand against the current dictionary, new words included).
 // Sort, page and mode are ignored: this is the keyword side only.
 func (ix *Index) Match(ctx context.Context, q Query, ids []string) ([]Match, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	uq, _, err := ix.Parse(q.Text, q.Strict)
+	s, err := ix.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	uq, err := compiler{ix: ix}.compile(s.expr)
 	if err != nil {
 		return nil, err
 	}

@@ -77,8 +77,9 @@ type Saved struct {
 }
 
 // Prepare parses q's text as Search would (a query that does not parse
-// is plain words, or an error in strict mode) and works out the words a
-// match needs, once.
+// is plain words, or an error in strict mode), makes every word of a
+// short query required (see requireAll), and works out the words a match
+// needs, once.
 func (ix *Index) Prepare(q Query) (*Saved, error) {
 	e, err := querylang.Parse(q.Text, QueryFields)
 	if err != nil {
@@ -92,7 +93,7 @@ func (ix *Index) Prepare(q Query) (*Saved, error) {
 		}
 		e = querylang.Words(q.Text)
 	}
-	s := &Saved{q: q, expr: e}
+	s := &Saved{q: q, expr: ix.requireAll(e)}
 	s.needs, s.known = needs{ix}.of(e)
 	return s, nil
 }

@@ -26,7 +26,10 @@ type Config struct {
 	// APIKey grants writes; the CLI sends it when it talks to a running
 	// server. Never logged.
 	APIKey string
-	// Embeddings configures semantic ranking; an empty URL turns it off.
+	// EmbeddingsSource is off or a URL (semantic.go); empty defers to
+	// Embeddings.URL, and an empty URL turns semantic ranking off.
+	EmbeddingsSource string
+	// Embeddings configures semantic ranking.
 	Embeddings embedding.Config
 	// SemanticRatio is the weight of meaning for searches that set none.
 	SemanticRatio float64
@@ -53,6 +56,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	e.str("POLICYSEARCH_LOG_LEVEL", &c.LogLevel)
 	e.str("POLICYSEARCH_LOG_FORMAT", &c.LogFormat)
 	e.str("POLICYSEARCH_API_KEY", &c.APIKey)
+	e.str("POLICYSEARCH_EMBEDDINGS", &c.EmbeddingsSource)
 	e.str("POLICYSEARCH_EMBEDDINGS_URL", &c.Embeddings.URL)
 	e.str("POLICYSEARCH_EMBEDDINGS_MODEL", &c.Embeddings.Model)
 	e.str("POLICYSEARCH_EMBEDDINGS_API_KEY", &c.Embeddings.APIKey)
@@ -61,6 +65,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	e.number("POLICYSEARCH_SEMANTIC_RATIO", &c.SemanticRatio)
 	e.integer("POLICYSEARCH_EMBEDDINGS_BATCH_SIZE", &c.Embeddings.BatchSize)
 	e.integer("POLICYSEARCH_EMBEDDINGS_CONCURRENCY", &c.Embeddings.Concurrency)
+	e.integer("POLICYSEARCH_EMBEDDINGS_MAX_TOKENS", &c.Embeddings.MaxTokens)
 	e.duration("POLICYSEARCH_EMBEDDINGS_TIMEOUT", &c.Embeddings.Timeout)
 	e.duration("POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT", &c.Embeddings.QueryTimeout)
 	e.boolean("POLICYSEARCH_SEEDS", &c.Seeds)
@@ -79,12 +84,14 @@ func dataFlags(fs *pflag.FlagSet, c *Config) {
 func embeddingFlags(fs *pflag.FlagSet, c *Config) {
 	e := &c.Embeddings
 	e.Defaults()
+	fs.StringVar(&c.EmbeddingsSource, "embeddings", c.EmbeddingsSource, "semantic ranking: off, or the base URL of an OpenAI-compatible API; empty = --embeddings-url (env POLICYSEARCH_EMBEDDINGS)")
 	fs.StringVar(&e.URL, "embeddings-url", e.URL, "OpenAI-compatible API base URL, e.g. http://127.0.0.1:11434/v1; empty = keyword search only (env POLICYSEARCH_EMBEDDINGS_URL)")
 	fs.StringVar(&e.Model, "embeddings-model", e.Model, "embedding model name (env POLICYSEARCH_EMBEDDINGS_MODEL)")
 	fs.IntVar(&e.BatchSize, "embeddings-batch-size", e.BatchSize, "inputs per embeddings request (env POLICYSEARCH_EMBEDDINGS_BATCH_SIZE)")
 	fs.IntVar(&e.Concurrency, "embeddings-concurrency", e.Concurrency, "embeddings requests in flight while indexing (env POLICYSEARCH_EMBEDDINGS_CONCURRENCY)")
 	fs.DurationVar(&e.Timeout, "embeddings-timeout", e.Timeout, "timeout of one indexing request (env POLICYSEARCH_EMBEDDINGS_TIMEOUT)")
 	fs.DurationVar(&e.QueryTimeout, "embeddings-query-timeout", e.QueryTimeout, "timeout for embedding a search query; past it the search answers by keywords (env POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT)")
+	fs.IntVar(&e.MaxTokens, "embeddings-max-tokens", e.MaxTokens, "input limit of a remote model in tokens, counted approximately; passages are cut to fit (env POLICYSEARCH_EMBEDDINGS_MAX_TOKENS)")
 	fs.StringVar(&e.QueryPrefix, "embeddings-query-prefix", e.QueryPrefix, "text put before queries, for models that expect one, e.g. 'query: ' (env POLICYSEARCH_EMBEDDINGS_QUERY_PREFIX)")
 	fs.StringVar(&e.PassagePrefix, "embeddings-passage-prefix", e.PassagePrefix, "text put before passages, e.g. 'passage: ' (env POLICYSEARCH_EMBEDDINGS_PASSAGE_PREFIX)")
 }
@@ -110,7 +117,11 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("log-format %q: want auto, text or json", c.LogFormat)
 	}
-	if c.Embeddings.URL != "" {
+	src, err := c.embeddingsSource()
+	if err != nil {
+		return err
+	}
+	if src == embeddingsRemote {
 		c.Embeddings.Defaults()
 		if c.SemanticRatio < 0 || c.SemanticRatio > 1 {
 			return fmt.Errorf("semantic-ratio %v: want a number from 0 to 1", c.SemanticRatio)

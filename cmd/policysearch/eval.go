@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"time"
@@ -24,6 +25,8 @@ type evalFlags struct {
 	ratio  float64
 	fusion string
 	depth  int
+	cache  string
+	base   string
 }
 
 func evalCmd() command {
@@ -43,6 +46,8 @@ func evalCmd() command {
 			fs.Float64Var(&ef.ratio, "semantic-ratio", index.DefaultSemanticRatio, "hybrid: weight of meaning against keywords, 0..1")
 			fs.StringVar(&ef.fusion, "fusion", "", "hybrid: rrf or score; default as the API")
 			fs.IntVar(&ef.depth, "depth", eval.DefaultDepth, "results read per query (pages of 100, as a client would)")
+			fs.StringVar(&ef.cache, "cache", "", "directory that keeps embedding vectors between runs, per collection and model; default policysearch/eval in the user cache directory; off = embed into a throwaway store")
+			fs.StringVar(&ef.base, "baseline", "", "also run this mode (keyword, hybrid or semantic) and report the nDCG@10 difference with its paired standard error")
 			fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env POLICYSEARCH_LOG_LEVEL)")
 			fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "auto, text or json (env POLICYSEARCH_LOG_FORMAT)")
 			embeddingFlags(fs, c)
@@ -63,8 +68,17 @@ func runEval(ctx context.Context, cfg *Config, ef *evalFlags, args []string, io 
 	if !slices.Contains([]string{"", index.ModeKeyword, index.ModeHybrid, index.ModeSemantic}, ef.mode) {
 		return fmt.Errorf("%w: --mode must be keyword, hybrid or semantic", errUsage)
 	}
-	if (ef.mode == index.ModeHybrid || ef.mode == index.ModeSemantic) && cfg.Embeddings.URL == "" {
-		return fmt.Errorf("%w: --mode %s needs an embeddings endpoint (--embeddings-url or POLICYSEARCH_EMBEDDINGS_URL)", errUsage, ef.mode)
+	if !slices.Contains([]string{"", index.ModeKeyword, index.ModeHybrid, index.ModeSemantic}, ef.base) {
+		return fmt.Errorf("%w: --baseline must be keyword, hybrid or semantic", errUsage)
+	}
+	src, err := cfg.embeddingsSource()
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	for _, m := range []string{ef.mode, ef.base} {
+		if (m == index.ModeHybrid || m == index.ModeSemantic) && src == embeddingsOff {
+			return fmt.Errorf("%w: --mode or --baseline %s needs embeddings (--embeddings or POLICYSEARCH_EMBEDDINGS)", errUsage, m)
+		}
 	}
 	if ef.depth < 1 || ef.depth > index.MaxWindow {
 		return fmt.Errorf("%w: --depth must be between 1 and %d", errUsage, index.MaxWindow)
@@ -75,8 +89,11 @@ func runEval(ctx context.Context, cfg *Config, ef *evalFlags, args []string, io 
 	}
 	log := cfg.logger(io.stderr)
 	ecfg := eval.Config{Log: log}
-	if ef.mode != index.ModeKeyword {
-		ecfg.Embeddings = cfg.Embeddings // keyword runs need no vectors
+	if src != embeddingsOff && (ef.mode != index.ModeKeyword || (ef.base != "" && ef.base != index.ModeKeyword)) {
+		// keyword runs need no vectors
+		if ecfg, err = evalSemantic(cfg, ef, args[0], log); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	b, err := eval.Open(ctx, coll, ecfg)
@@ -89,6 +106,14 @@ func runEval(ctx context.Context, cfg *Config, ef *evalFlags, args []string, io 
 		fmt.Fprintf(io.stderr, " (%d skipped: no title or text)", b.Skipped)
 	}
 	fmt.Fprintln(io.stderr)
+	if sum, ok := b.Embeddings(); ok {
+		fmt.Fprintf(io.stderr, "embeddings: model %s, %d passages (%.2f per document, %d over the %d-token limit), %d inputs embedded this run",
+			sum.Model, sum.Passages, sum.PassagesPerDocument, sum.InputsOverLimit, sum.MaxTokens, sum.Inputs)
+		if ecfg.Store != "" {
+			fmt.Fprintf(io.stderr, ", the rest from %s", ecfg.Store)
+		}
+		fmt.Fprintln(io.stderr)
+	}
 
 	s := eval.Settings{Mode: ef.mode, Fusion: ef.fusion, Depth: ef.depth}
 	if ef.fs != nil && ef.fs.Changed("semantic-ratio") {
@@ -97,6 +122,17 @@ func runEval(ctx context.Context, cfg *Config, ef *evalFlags, args []string, io 
 	rep, err := b.Run(ctx, s)
 	if err != nil {
 		return err
+	}
+	if ef.base != "" {
+		base, err := b.Run(ctx, eval.Settings{Mode: ef.base, Depth: ef.depth})
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		cmp, err := eval.Compare(rep, base)
+		if err != nil {
+			return err
+		}
+		rep.Baseline = &cmp
 	}
 	if rep.PlainWords > 0 {
 		fmt.Fprintf(io.stderr, "%d of %d queries did not parse as the query language and were searched as plain words\n", rep.PlainWords, rep.Queries)
@@ -117,8 +153,31 @@ func runEval(ctx context.Context, cfg *Config, ef *evalFlags, args []string, io 
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	_, err = fmt.Fprintln(io.stdout, rep.Summary())
+	if _, err = fmt.Fprintln(io.stdout, rep.Summary()); err != nil || rep.Baseline == nil {
+		return err
+	}
+	_, err = fmt.Fprintln(io.stdout, rep.Baseline.String())
 	return err
+}
+
+// evalSemantic configures eval's semantic layer: the model the settings
+// name, and its store in the cache unless --cache off.
+func evalSemantic(cfg *Config, ef *evalFlags, collDir string, log *slog.Logger) (eval.Config, error) {
+	ecfg := eval.Config{Log: log, Embeddings: cfg.Embeddings}
+	model := cfg.Embeddings.Model
+	if ef.cache == "off" {
+		return ecfg, nil
+	}
+	root := ef.cache
+	if root == "" {
+		var err error
+		if root, err = eval.DefaultCacheRoot(); err != nil {
+			return ecfg, fmt.Errorf("no user cache directory (%v): give --cache DIR or --cache off", err)
+		}
+	}
+	var err error
+	ecfg.Store, err = eval.CacheFile(root, collDir, model)
+	return ecfg, err
 }
 
 func writeRunFile(path string, rep *eval.Report) error {

@@ -10,13 +10,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"policysearch/embedding/embeddingtest"
 )
 
 var beirFixture = filepath.Join("..", "..", "eval", "testdata", "beir")
 
-var summaryLine = regexp.MustCompile(`^nDCG@10=\d\.\d{4} MAP=\d\.\d{4} R@100=\d\.\d{4} P@10=\d\.\d{4} queries=\d+\n$`)
+var summaryLine = regexp.MustCompile(`^nDCG@10=\d\.\d{4} MAP=\d\.\d{4} R@100=\d\.\d{4} P@10=\d\.\d{4} queries=\d+( keyword_fallbacks=\d+)?\n$`)
 
 func runEvalCmd(t *testing.T, getenv map[string]string, args ...string) (string, string, error) {
 	t.Helper()
@@ -78,18 +79,94 @@ func TestEvalHybridAgainstLoopbackModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	cache := t.TempDir()
 	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems"}
 	for _, mode := range []string{"hybrid", "semantic"} {
-		out, stderr, err := runEvalCmd(t, vars, "--format", "beir", "--mode", mode, "--log-level", "warn", beirFixture)
+		out, stderr, err := runEvalCmd(t, vars, "--format", "beir", "--mode", mode, "--log-level", "warn", "--cache", cache, beirFixture)
 		if err != nil {
 			t.Fatalf("%s: %v", mode, err)
 		}
-		if !summaryLine.MatchString(out) || strings.Contains(stderr, "answered by keywords only") {
+		if !summaryLine.MatchString(out) || !strings.Contains(out, "keyword_fallbacks=0") || strings.Contains(stderr, "answered by keywords only") {
 			t.Errorf("%s: stdout %q, stderr %q", mode, out, stderr)
 		}
 	}
 	if srv.Inputs() == 0 {
 		t.Error("the embeddings endpoint was never called")
+	}
+}
+
+// TestEvalCacheKeepsVectors runs eval twice on one cache: the second run
+// sends the model only the queries, no passage.
+func TestEvalCacheKeepsVectors(t *testing.T) {
+	srv, err := embeddingtest.Start(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cache := t.TempDir()
+	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems"}
+	args := []string{"--format", "beir", "--mode", "semantic", "--log-level", "warn", "--cache", cache, beirFixture}
+	first, _, err := runEvalCmd(t, vars, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterFirst := srv.Inputs()
+	second, stderr, err := runEvalCmd(t, vars, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != second {
+		t.Errorf("second run scored %q, first %q", second, first)
+	}
+	const queries = 3 // the fixture's judged queries, one input each
+	if sent := srv.Inputs() - afterFirst; sent != queries {
+		t.Errorf("second run sent %d inputs, want only its %d queries", sent, queries)
+	}
+	if !strings.Contains(stderr, "0 inputs embedded this run") {
+		t.Errorf("stderr does not say nothing was embedded: %q", stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "beir-*", "hashed-stems-*.db"))
+	if len(files) != 1 {
+		t.Errorf("cache holds %v, want one store for the collection and model", files)
+	}
+}
+
+// TestEvalQueriesWaitForTheModel: a model slower than the service's
+// query timeout still gives every eval query its vector.
+func TestEvalQueriesWaitForTheModel(t *testing.T) {
+	srv, err := embeddingtest.Start(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Delay = 300 * time.Millisecond
+	srv.SetFault(embeddingtest.Slow, -1)
+	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems",
+		"POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT": "50ms"}
+	out, stderr, err := runEvalCmd(t, vars, "--format", "beir", "--mode", "hybrid", "--log-level", "warn", "--cache", "off", beirFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "keyword_fallbacks=0") || strings.Contains(stderr, "keywords only") {
+		t.Errorf("queries fell back to keywords: stdout %q, stderr %q", out, stderr)
+	}
+}
+
+func TestEvalBaselineReportsPairedDifference(t *testing.T) {
+	srv, err := embeddingtest.Start(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems"}
+	out, _, err := runEvalCmd(t, vars, "--format", "beir", "--mode", "semantic", "--baseline", "keyword", "--cache", t.TempDir(), beirFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := regexp.MustCompile(`^vs keyword \(nDCG@10=\d\.\d{4}\): [+-]\d\.\d{4} ± \d\.\d{4} paired SE \([+-]\d+\.\d SE\)$`)
+	if len(lines) != 2 || !summaryLine.MatchString(lines[0]+"\n") || !want.MatchString(lines[1]) {
+		t.Errorf("stdout = %q, want the summary and a comparison line", out)
 	}
 }
 
@@ -102,7 +179,10 @@ func TestEvalUsage(t *testing.T) {
 		{"bad format", []string{"--format", "trec", beirFixture}},
 		{"no directory", []string{"--format", "beir"}},
 		{"bad mode", []string{"--format", "beir", "--mode", "fuzzy", beirFixture}},
-		{"hybrid without endpoint", []string{"--format", "beir", "--mode", "hybrid", beirFixture}},
+		{"hybrid without endpoint", []string{"--format", "beir", "--mode", "hybrid", "--embeddings", "off", beirFixture}},
+		{"semantic baseline without endpoint", []string{"--format", "beir", "--baseline", "semantic", "--embeddings", "off", beirFixture}},
+		{"bad baseline", []string{"--format", "beir", "--baseline", "fuzzy", beirFixture}},
+		{"bad embeddings source", []string{"--format", "beir", "--embeddings", "ftp://x", beirFixture}},
 		{"depth out of range", []string{"--format", "beir", "--depth", "20000", beirFixture}},
 	}
 	for _, c := range cases {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"policysearch/embedding"
 	"policysearch/index"
 	"policysearch/metrics"
 	"policysearch/seeds"
@@ -55,12 +54,11 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			log.Error("close index", "err", err)
 		}
 	}()
-	var sem *embedding.Service
-	if cfg.Embeddings.URL != "" {
-		sem, err = embedding.New(cfg.Embeddings, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
-		if err != nil {
-			return err
-		}
+	sem, err := openSemantic(ctx, cfg, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
+	if err != nil {
+		return err
+	}
+	if sem != nil {
 		semCtx, stopSem := context.WithCancel(ctx)
 		defer func() {
 			stopSem()
@@ -72,9 +70,9 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		ix.SetDefaultSemanticRatio(cfg.SemanticRatio)
 		ix.OnChange(sem.OnChange)
 		sem.Start(semCtx, ix)
-		log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", cfg.Embeddings.Model)
+		log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", sem.Model())
 	} else {
-		log.Info("semantic ranking off: no embeddings endpoint configured (POLICYSEARCH_EMBEDDINGS_URL)")
+		log.Info("semantic ranking off (POLICYSEARCH_EMBEDDINGS)")
 	}
 	if cfg.Seeds {
 		if err := indexSeeds(ctx, ix, cfg.Data, log); err != nil {
