@@ -49,7 +49,7 @@ func ingestBaseline(ctx context.Context, dir, jsonl string) (ingestResult, error
 // batch); the time runs from the first byte sent to the summary line.
 func ingestAPI(ctx context.Context, bin, data, logPath, jsonl string, want int) (ingestResult, error) {
 	r := ingestResult{method: methodAPI, dir: data}
-	p, err := serve.Start(bin, data, logPath, serve.Env())
+	p, err := serve.Start(bin, data, logPath, serve.Env(keywordOnly))
 	if err != nil {
 		return r, err
 	}
@@ -164,3 +164,8 @@ func selfCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// keywordOnly keeps the built-in embedding model (on by default) from
+// competing for the cores the keyword and ingest figures measure; the
+// semantic figures come from their own run (semantic.go).
+const keywordOnly = "POLICYSEARCH_EMBEDDINGS=off"
