@@ -47,6 +47,14 @@ func (s *Service) plan(d *index.Document) error {
 		p.hashes[i] = h
 		inputs[h] = in
 	}
+	if s.vecs.confirm(d.ID, spans, p.hashes) { // unchanged since the snapshot: no store read
+		s.mu.Lock()
+		if st := s.status[d.ID]; st != nil {
+			st.Status, st.Passages, st.Error, st.UpdatedAt = "done", len(spans), "", time.Now().UTC()
+		}
+		s.mu.Unlock()
+		return nil
+	}
 	have, err := s.store.Has(s.cfg.Model, p.hashes)
 	if err != nil {
 		return err
@@ -118,7 +126,7 @@ func (s *Service) install(id string, p *plan) error {
 	if st == nil { // deleted while its vectors were loading
 		return nil
 	}
-	s.vecs.set(id, p.spans, list)
+	s.vecs.set(id, p.spans, list, p.hashes)
 	st.Status, st.Passages, st.Error, st.UpdatedAt = "done", len(list), "", time.Now().UTC()
 	st.OverLimit = p.over
 	return nil

@@ -194,11 +194,19 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.run(ctx, withFilter(uq, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: true, fields: true, highlight: hq})
+	sample, err := ix.sampleFacets(ctx, q, uq, filter)
 	if err != nil {
 		return nil, err
 	}
+	res, err := ix.run(ctx, withFilter(uq, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq})
+	if err != nil {
+		return nil, err
+	}
+	if sample != nil {
+		res.Facets = scaleFacets(sample, res.Total)
+	}
 	out := newResults(q, ModeKeyword, res)
+	out.FacetsApproximate = sample != nil
 	keyword := func(query.Query) (query.Query, error) { return uq, nil }
 	if err := ix.multiFacets(ctx, q, keyword, out); err != nil {
 		return nil, err

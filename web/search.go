@@ -41,22 +41,24 @@ type SearchPage struct {
 	Results *index.Results
 	Problem *Problem
 
-	Hits     []HitView
-	Facets   []FacetGroup
-	Years    FacetGroup
-	From     string
-	To       string
-	Active   []Chip // filters in force, each with a link that removes it
-	ClearAll string
-	Sorts    []Choice
-	Modes    []Choice // keyword ↔ semantic control; empty while semantic search is off
-	Banner   string   // why semantic ranking is unavailable, when it is
-	Hidden   []Hidden
-	Pager    Pager
-	Syntax   *SyntaxView // where a strict query failed to parse
-	Loose    string      // link that searches a failed strict query as plain words
-	Strict   string      // link that shows where a loosely searched query fails
-	Tools    *Tools      // export, cite and alerts; nil without results
+	Hits   []HitView
+	Facets []FacetGroup
+	Years  FacetGroup
+	// FacetsAbout shows facet counts as "about N": they are estimates.
+	FacetsAbout bool
+	From        string
+	To          string
+	Active      []Chip // filters in force, each with a link that removes it
+	ClearAll    string
+	Sorts       []Choice
+	Modes       []Choice // keyword ↔ semantic control; empty while semantic search is off
+	Banner      string   // why semantic ranking is unavailable, when it is
+	Hidden      []Hidden
+	Pager       Pager
+	Syntax      *SyntaxView // where a strict query failed to parse
+	Loose       string      // link that searches a failed strict query as plain words
+	Strict      string      // link that shows where a loosely searched query fails
+	Tools       *Tools      // export, cite and alerts; nil without results
 }
 
 // HitView is one result with the links and labels the template needs.

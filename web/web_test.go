@@ -121,6 +121,9 @@ func TestSearchPageGolden(t *testing.T) {
 		Mode: "keyword", Semantic: index.SemanticStatus{Status: "off"}, Hits: []index.Hit{},
 		Facets: map[string][]index.FacetValue{"source": {}, "source_type": {}, "country": {}, "year": {}, "tags": {}}}
 
+	approx := fixedResults()
+	approx.FacetsApproximate = true
+
 	cases := []struct {
 		name   string
 		params url.Values
@@ -128,6 +131,7 @@ func TestSearchPageGolden(t *testing.T) {
 		prob   *Problem
 	}{
 		{"results.html", searchParams(), fixedResults(), nil},
+		{"results_approximate.html", searchParams(), approx, nil},
 		{"empty.html", url.Values{}, nil, nil},
 		{"no_results.html", url.Values{"q": {"sovreign quantum"}, "country": {"FR"}, "from": {"2020"}, "to": {"2020"}}, none, nil},
 		{"error_syntax.html", url.Values{"q": {`"sovereign AI`}, "strict": {"true"}}, nil,

@@ -40,10 +40,12 @@ type Config struct {
 	// Research is serve's export, snapshot and alert settings
 	// (researchconfig.go).
 	Research ResearchConfig
+	// Cluster makes serve a node of a cluster (clusterconfig.go).
+	Cluster ClusterConfig
 }
 
 func defaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig(), Ingest: defaultIngestConfig(), Research: defaultResearchConfig(), SemanticRatio: index.DefaultSemanticRatio}
+	return Config{Addr: "127.0.0.1:8080", Data: "./data", LogLevel: "info", LogFormat: "auto", Seeds: true, HTTP: defaultHTTPConfig(), Ingest: defaultIngestConfig(), Research: defaultResearchConfig(), Cluster: defaultClusterConfig(), SemanticRatio: index.DefaultSemanticRatio}
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
@@ -51,6 +53,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	c.HTTP.fromEnv(e)
 	c.Ingest.fromEnv(e)
 	c.Research.fromEnv(e)
+	c.Cluster.fromEnv(e)
 	e.str("POLICYSEARCH_ADDR", &c.Addr)
 	e.str("POLICYSEARCH_DATA", &c.Data)
 	e.str("POLICYSEARCH_LOG_LEVEL", &c.LogLevel)
@@ -134,6 +137,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Research.Validate(); err != nil {
+		return err
+	}
+	if err := c.Cluster.Validate(); err != nil {
 		return err
 	}
 	return c.HTTP.Validate()
