@@ -125,6 +125,7 @@ func (e *encoder) linears() []*linear {
 type buffers struct {
 	x, h, r, qkv, att, ffn []float32
 	scores                 []float32
+	keys, values           packedMatrix
 }
 
 func (e *encoder) getBuffers() *buffers {
@@ -138,7 +139,7 @@ func (e *encoder) getBuffers() *buffers {
 		qkv:    make([]float32, maxTokens*3*dims),
 		att:    make([]float32, maxTokens*dims),
 		ffn:    make([]float32, maxTokens*ffnDim),
-		scores: make([]float32, maxTokens),
+		scores: make([]float32, maxTokens*maxTokens),
 	}
 }
 
@@ -210,7 +211,7 @@ func (ly *layer) forward(x []float32, n int, b *buffers) []float32 {
 	qkv := b.qkv[:n*3*d]
 	ly.qkv.apply(qkv, h, n)
 	att := b.att[:n*d]
-	ly.attention(att, qkv, n, b.scores[:n])
+	ly.attention(att, qkv, n, b)
 	y := b.x[:n*dims]
 	ly.out.apply(y, att, n)
 	for i := range y {
@@ -230,41 +231,43 @@ func (ly *layer) forward(x []float32, n int, b *buffers) []float32 {
 	return y
 }
 
-// attention is softmax(q·kᵀ·scale)·v per head over one unpadded sequence.
-func (ly *layer) attention(dst, qkv []float32, n int, scores []float32) {
+// attention is softmax(q·kᵀ·scale)·v per head over one unpadded sequence
+// (so no padding mask is needed), written into dst ([n][ly.dim]).
+func (ly *layer) attention(dst, qkv []float32, n int, b *buffers) {
 	d, hd := ly.dim, ly.headDim
 	stride := 3 * d
+	scores := b.scores[:n*n]
+	clear(dst[:n*d])
 	for hh := range heads {
 		qo, ko, vo := hh*hd, d+hh*hd, 2*d+hh*hd
+		b.keys.packFrom(qkv[ko:], hd, n, stride, true)
+		clear(scores)
+		gemm(scores, n, qkv[qo:], stride, n, &b.keys)
 		for i := range n {
-			q := qkv[i*stride+qo : i*stride+qo+hd]
-			m := float32(math.Inf(-1))
-			for j := range n {
-				k := qkv[j*stride+ko : j*stride+ko+hd]
-				var s float32
-				for c, qv := range q {
-					s += qv * ly.scale * k[c]
-				}
-				scores[j] = s
-				m = max(m, s)
-			}
-			var sum float32
-			for j := range n {
-				v := float32(math.Exp(float64(scores[j] - m)))
-				scores[j] = v
-				sum += v
-			}
-			inv := 1 / sum
-			out := dst[i*d+qo : i*d+qo+hd]
-			clear(out)
-			for j := range n {
-				p := scores[j] * inv
-				v := qkv[j*stride+vo : j*stride+vo+hd]
-				for c := range out {
-					out[c] += p * v[c]
-				}
-			}
+			softmaxScaled(scores[i*n:(i+1)*n], ly.scale)
 		}
+		b.values.packFrom(qkv[vo:], n, hd, stride, false)
+		gemm(dst[qo:], d, scores, n, n, &b.values)
+	}
+}
+
+// softmaxScaled replaces row with softmax(row·scale).
+func softmaxScaled(row []float32, scale float32) {
+	m := float32(math.Inf(-1))
+	for j, v := range row {
+		v *= scale
+		row[j] = v
+		m = max(m, v)
+	}
+	var sum float32
+	for j, v := range row {
+		e := float32(math.Exp(float64(v - m)))
+		row[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range row {
+		row[j] *= inv
 	}
 }
 
@@ -296,5 +299,5 @@ func (l *linear) apply(dst, src []float32, n int) {
 	for t := range n {
 		copy(dst[t*l.out:(t+1)*l.out], l.b)
 	}
-	gemm(dst, src, n, &l.packed)
+	gemm(dst, l.out, src, l.in, n, &l.packed)
 }

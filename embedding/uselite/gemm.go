@@ -1,28 +1,107 @@
 package uselite
 
-// packedMatrix is a weight matrix [k][n] laid out for gemm.
+// The encoder spends nearly all its time in matrix products C += A·B where
+// B is a weight matrix (packed once at load) or, in attention, keys and
+// values (packed per sequence). B is stored in panels of nr columns, each
+// panel [k][nr] contiguous and zero-padded, so a micro-kernel can stream a
+// panel while it keeps an mr×nr block of C in registers. On amd64 with
+// AVX2 and FMA the micro-kernel is assembly; elsewhere it is plain Go.
+
+const (
+	nr = 16 // panel width: two 8-float AVX registers
+	mr = 6  // rows per micro-kernel call: 12 accumulators + 3 work registers
+)
+
+// packedMatrix is a k×n matrix in panels of nr columns.
 type packedMatrix struct {
-	k, n int
-	w    []float32 // row-major [k][n]
+	k, n   int
+	panels []float32 // ceil(n/nr) panels of k·nr floats
 }
 
+// pack lays out w (row-major [k][n]) in panels.
 func pack(w []float32, k, n int) packedMatrix {
-	return packedMatrix{k: k, n: n, w: w}
+	var p packedMatrix
+	p.packFrom(w, k, n, n, false)
+	return p
 }
 
-// gemm adds a[m][k]·p to c[m][n].
-func gemm(c, a []float32, m int, p *packedMatrix) {
-	k, n := p.k, p.n
-	for i := range m {
-		crow := c[i*n : (i+1)*n]
-		for kk, av := range a[i*k : (i+1)*k] {
-			if av == 0 {
-				continue
+// packFrom fills p from src, reusing p's buffer. Element (r, c) of the k×n
+// matrix is src[r*ld+c], or src[c*ld+r] when transposed (attention keys).
+func (p *packedMatrix) packFrom(src []float32, k, n, ld int, transposed bool) {
+	p.k, p.n = k, n
+	np := (n + nr - 1) / nr
+	p.panels = resize(p.panels, np*k*nr)
+	for pi := range np {
+		panel := p.panels[pi*k*nr : (pi+1)*k*nr]
+		c0 := pi * nr
+		w := min(nr, n-c0)
+		for r := range k {
+			dst := panel[r*nr : (r+1)*nr]
+			if transposed {
+				for c := range w {
+					dst[c] = src[(c0+c)*ld+r]
+				}
+			} else {
+				copy(dst[:w], src[r*ld+c0:r*ld+c0+w])
 			}
-			wrow := p.w[kk*n : (kk+1)*n]
-			for j, wv := range wrow {
-				crow[j] += av * wv
+			clear(dst[w:])
+		}
+	}
+}
+
+// gemm adds A·B to C for m rows: A[i][r] = a[i*lda+r] (r < p.k) and
+// C[i][j] = c[i*ldc+j] (j < p.n).
+func gemm(c []float32, ldc int, a []float32, lda int, m int, p *packedMatrix) {
+	if m == 0 || p.n == 0 {
+		return
+	}
+	k := p.k
+	// The kernels index without bounds checks: check the extremes once.
+	_ = a[(m-1)*lda+k-1]
+	_ = c[(m-1)*ldc+p.n-1]
+	var tile [mr * nr]float32
+	for pi := 0; pi*nr < p.n; pi++ {
+		panel := p.panels[pi*k*nr : (pi+1)*k*nr]
+		c0 := pi * nr
+		full := c0+nr <= p.n
+		for i := 0; i < m; {
+			rows := mr
+			if m-i < mr {
+				rows = 1
 			}
+			if full {
+				kernel(rows, k, a[i*lda:], lda, panel, c[i*ldc+c0:], ldc)
+			} else {
+				// Last, partial panel: compute into a zeroed tile, then add
+				// the columns that exist.
+				clear(tile[:])
+				kernel(rows, k, a[i*lda:], lda, panel, tile[:], nr)
+				for r := range rows {
+					row := c[(i+r)*ldc+c0 : (i+r)*ldc+p.n]
+					for j := range row {
+						row[j] += tile[r*nr+j]
+					}
+				}
+			}
+			i += rows
+		}
+	}
+}
+
+// kernelGo is the portable micro-kernel: C[rows][nr] += A[rows][k]·panel.
+func kernelGo(rows, k int, a []float32, lda int, panel, c []float32, ldc int) {
+	for r := range rows {
+		var acc [nr]float32
+		arow := a[r*lda : r*lda+k]
+		for kk, av := range arow {
+			b := panel[kk*nr : kk*nr+nr]
+			for j := range acc {
+				acc[j] += av * b[j]
+			}
+		}
+		crow := c[r*ldc : r*ldc+nr]
+		for j := range crow {
+			crow[j] += acc[j]
 		}
 	}
 }
