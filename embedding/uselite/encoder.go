@@ -104,6 +104,7 @@ func newEncoder(ts map[string]*weightfile.Tensor) (*encoder, error) {
 	}
 	for _, l := range e.linears() {
 		l.packed = pack(l.w, l.in, l.out)
+		l.w = nil // the packed copy is all the forward pass reads
 	}
 	return e, nil
 }
