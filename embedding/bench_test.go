@@ -28,7 +28,7 @@ func BenchmarkNearest100k(b *testing.B) {
 					vecs[i] = randomUnit(r, dims)
 					spans[i] = Passage{i * 100, i*100 + 99}
 				}
-				v.set(fmt.Sprintf("doc-%06d", d), spans, vecs)
+				v.set(fmt.Sprintf("doc-%06d", d), spans, vecs, vectorHashes(vecs))
 			}
 			queries := make([][]float32, 64)
 			for i := range queries {

@@ -31,7 +31,7 @@ func (v *vectors) best(q []float32, ids []string) []Match {
 		var m Match
 		found := false
 		for _, s := range v.docs[id] {
-			sim := dot(q, v.data[s*v.dims:(s+1)*v.dims])
+			sim := dot(q, v.vec(s))
 			if !found || sim > m.Similarity {
 				sl := v.slots[s]
 				m, found = Match{ID: id, Similarity: sim, Passage: sl.passage, Span: sl.span}, true

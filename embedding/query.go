@@ -124,6 +124,10 @@ type Summary struct {
 	Failures            int64   `json:"failures"`
 	CacheHits           int64   `json:"query_cache_hits"`
 	Breaker             string  `json:"breaker"`
+	// How semantic searches were answered: by the vector graph, or by an
+	// exact scan (small collections, selective filters).
+	GraphSearches int64 `json:"graph_searches"`
+	ExactScans    int64 `json:"exact_scans"`
 }
 
 // Summary counts documents by state and reports request totals.
@@ -144,6 +148,7 @@ func (s *Service) Summary() Summary {
 	}
 	s.mu.Unlock()
 	_, sum.Passages, sum.Dimensions = s.vecs.stats()
+	sum.GraphSearches, sum.ExactScans = s.vecs.graphSearches.Load(), s.vecs.scans.Load()
 	if sum.Done > 0 {
 		sum.PassagesPerDocument = math.Round(float64(sum.Passages)/float64(sum.Done)*100) / 100
 	}

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,7 +113,9 @@ type Service struct {
 	local bool // model runs in this process: no endpoint to break
 	store *Store
 	vecs  *vectors
-	log   *slog.Logger
+	// snapshot is where the vector graph is saved on Close and read on Start.
+	snapshot string
+	log      *slog.Logger
 
 	mu       sync.Mutex
 	status   map[string]*DocStatus
@@ -189,6 +194,7 @@ func newService(m Embedder, local bool, cfg Config, storePath string, log *slog.
 		planWake: make(chan struct{}, 1), jobWake: make(chan struct{}, 1), cache: cache,
 	}
 	s.vecs.dims = st.Dims(cfg.Model)
+	s.snapshot = strings.TrimSuffix(storePath, filepath.Ext(storePath)) + ".vectors"
 	s.breaker = gobreaker.NewCircuitBreaker[[]float32](gobreaker.Settings{
 		Name:        "embeddings",
 		MaxRequests: 1,
@@ -210,14 +216,25 @@ func (s *Service) Start(ctx context.Context, docs Docs) {
 	for range s.cfg.Concurrency {
 		s.wg.Go(func() { s.sender(ctx) })
 	}
-	s.wg.Go(func() { s.planner(ctx) })
 	s.wg.Go(func() {
+		// The snapshot loads before any document is planned, so unchanged
+		// documents keep their graph nodes instead of being relinked.
+		s.restore()
+		s.wg.Go(func() { s.planner(ctx) })
+		seen := map[string]bool{}
 		err := docs.Walk(ctx, func(d *index.Document) error {
+			seen[d.ID] = true
 			s.Enqueue(d)
 			return nil
 		})
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("queue stored documents for embedding", "err", err)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("queue stored documents for embedding", "err", err)
+			}
+			return
+		}
+		if gone := s.vecs.sweep(seen); gone > 0 {
+			s.log.Info("vector snapshot held deleted documents", "documents", gone)
 		}
 	})
 	go func() {
@@ -234,7 +251,26 @@ func (s *Service) Start(ctx context.Context, docs Docs) {
 // the store.
 func (s *Service) Close() error {
 	s.wg.Wait()
+	start := time.Now()
+	if err := s.vecs.save(s.snapshot, s.cfg.Model); err != nil {
+		s.log.Warn("save vector snapshot; the next start relinks every vector", "err", err)
+	} else {
+		s.log.Info("saved vector snapshot", "duration", time.Since(start).Round(time.Millisecond))
+	}
 	return s.store.Close()
+}
+
+// restore loads the vector snapshot, if there is a usable one.
+func (s *Service) restore() {
+	start := time.Now()
+	n, err := s.vecs.load(s.snapshot, s.cfg.Model, s.store)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		s.log.Warn("vector snapshot unusable; relinking every vector", "err", err)
+	default:
+		s.log.Info("loaded vector snapshot", "documents", n, "duration", time.Since(start).Round(time.Millisecond))
+	}
 }
 
 // OnChange is registered with the index: new and changed documents are

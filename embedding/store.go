@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -110,4 +111,30 @@ func decode(b []byte) []float32 {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v
+}
+
+// Each calls fn with the vector of every hash, in order, nil for a hash
+// the store lacks; the vector is reused between calls. It reads in one
+// transaction, for loading many vectors without a map of them all.
+func (s *Store) Each(model string, hashes []string, fn func(i int, vec []float32)) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketName(model))
+		var buf []float32
+		for i, h := range hashes {
+			var raw []byte
+			if b != nil {
+				raw = b.Get([]byte(h))
+			}
+			if raw == nil {
+				fn(i, nil)
+				continue
+			}
+			buf = slices.Grow(buf[:0], len(raw)/4)[:len(raw)/4]
+			for j := range buf {
+				buf[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
+			}
+			fn(i, buf)
+		}
+		return nil
+	})
 }

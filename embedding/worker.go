@@ -39,22 +39,21 @@ func (s *Service) planner(ctx context.Context) {
 }
 
 func (s *Service) plan(d *index.Document) error {
-	prefix, limit, count := s.cfg.PassagePrefix, s.model.MaxTokens(), s.model.CountTokens
-	title := FitTitle(prefix, d.Title, count, limit)
-	spans := Split(d.Text, func(body string) int { return count(JoinInput(prefix, title, body)) }, limit)
-	if len(spans) == 0 && d.Title != "" {
-		spans = []Passage{{0, 0}} // a title-only document is one passage
-	}
-	p := &plan{spans: spans, hashes: make([]string, len(spans)), missing: map[string]bool{}}
+	spans, ins, over := Inputs(s.model, s.cfg.PassagePrefix, d.Title, d.Text)
+	p := &plan{spans: spans, hashes: make([]string, len(spans)), missing: map[string]bool{}, over: over}
 	inputs := make(map[string]string, len(spans))
-	for i, sp := range spans {
-		in := Input(prefix, title, d.Text, sp)
-		if count(in) > limit { // only a single word longer than the limit
-			p.over++
-		}
+	for i, in := range ins {
 		h := Hash(in)
 		p.hashes[i] = h
 		inputs[h] = in
+	}
+	if s.vecs.confirm(d.ID, spans, p.hashes) { // unchanged since the snapshot: no store read
+		s.mu.Lock()
+		if st := s.status[d.ID]; st != nil {
+			st.Status, st.Passages, st.Error, st.UpdatedAt = "done", len(spans), "", time.Now().UTC()
+		}
+		s.mu.Unlock()
+		return nil
 	}
 	have, err := s.store.Has(s.cfg.Model, p.hashes)
 	if err != nil {
@@ -127,7 +126,7 @@ func (s *Service) install(id string, p *plan) error {
 	if st == nil { // deleted while its vectors were loading
 		return nil
 	}
-	s.vecs.set(id, p.spans, list)
+	s.vecs.set(id, p.spans, list, p.hashes)
 	st.Status, st.Passages, st.Error, st.UpdatedAt = "done", len(list), "", time.Now().UTC()
 	st.OverLimit = p.over
 	return nil

@@ -27,6 +27,11 @@ const (
 type PutResult struct {
 	ID     string `json:"id"`
 	Status Status `json:"status"`
+	// Sequence is the write-log position of the write on a replicated
+	// index, and Pending says this node had not applied it when Put
+	// returned (the log has it). See replicated.go.
+	Sequence uint64 `json:"sequence,omitempty"`
+	Pending  bool   `json:"pending,omitempty"`
 }
 
 // Put validates and stores docs, then indexes the ones whose content hash
@@ -50,6 +55,9 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 		d.IndexedAt = time.Time{}
 		d.ComputeHash()
 		prepared[i] = &d
+	}
+	if ix.repl != nil {
+		return ix.putLogged(ctx, prepared)
 	}
 	results := make([]PutResult, 0, len(docs))
 	for start := 0; start < len(prepared); {
@@ -109,12 +117,12 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	for i, d := range docs {
 		switch h, ok := old[d.ID]; {
 		case !ok:
-			results[i] = PutResult{d.ID, Added}
+			results[i] = PutResult{ID: d.ID, Status: Added}
 		case h == d.Hash:
-			results[i] = PutResult{d.ID, Unchanged}
+			results[i] = PutResult{ID: d.ID, Status: Unchanged}
 			continue
 		default:
-			results[i] = PutResult{d.ID, Updated}
+			results[i] = PutResult{ID: d.ID, Status: Updated}
 		}
 		if latest[d.ID] == nil {
 			order = append(order, d.ID)
@@ -223,6 +231,9 @@ func (ix *Index) changed(ev ChangeEvent) {
 
 // Delete removes a document; NotFound if it does not exist.
 func (ix *Index) Delete(ctx context.Context, id string) error {
+	if ix.repl != nil {
+		return ix.deleteLogged(ctx, id)
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	existed, err := ix.store.remove([]string{id}, time.Now())

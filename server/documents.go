@@ -113,7 +113,7 @@ func handlePostDocuments(d *Deps) gin.HandlerFunc {
 		for i, r := range res {
 			ids[i] = r.ID
 		}
-		c.JSON(http.StatusCreated, postResponse{IDs: ids, Results: res})
+		c.JSON(writeStatus(http.StatusCreated, res), postResponse{IDs: ids, Results: res})
 	}
 }
 
@@ -200,7 +200,7 @@ func handlePutDocument(d *Deps) gin.HandlerFunc {
 		if res[0].Status == index.Added {
 			status = http.StatusCreated
 		}
-		c.JSON(status, res[0])
+		c.JSON(writeStatus(status, res), res[0])
 	}
 }
 
@@ -208,6 +208,10 @@ func handleDeleteDocument(d *Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
 		if err := d.Index.Delete(c, id); err != nil {
+			if acc, ok := errors.AsType[*index.Accepted](err); ok {
+				c.JSON(http.StatusAccepted, gin.H{"id": id, "deleted": true, "pending": true, "sequence": acc.Seq})
+				return
+			}
 			writeError(c, d.Log, err)
 			return
 		}

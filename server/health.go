@@ -7,6 +7,7 @@ import (
 
 	"policysearch/embedding"
 	"policysearch/index"
+	"policysearch/replica"
 )
 
 func handleHealth() gin.HandlerFunc {
@@ -15,7 +16,8 @@ func handleHealth() gin.HandlerFunc {
 	}
 }
 
-// handleReady answers 200 only when the index can be read.
+// handleReady answers 200 only when the index can be read and, on a
+// cluster node, the node is within its lag bound of the log.
 func handleReady(d *Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st, err := d.Index.Stats(c)
@@ -23,6 +25,12 @@ func handleReady(d *Deps) gin.HandlerFunc {
 			d.Log.Warn("not ready", "err", err)
 			c.JSON(http.StatusServiceUnavailable, errorBody{errorDetail{Code: "not_ready", Message: "the index is not open"}})
 			return
+		}
+		if d.Cluster != nil {
+			if cs := d.Cluster.Status(); !cs.Ready {
+				c.JSON(http.StatusServiceUnavailable, errorBody{errorDetail{Code: "not_ready", Message: "cluster node not ready: " + cs.Reason}})
+				return
+			}
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready", "documents": st.Documents})
 	}
@@ -32,6 +40,7 @@ func handleReady(d *Deps) gin.HandlerFunc {
 type statsResponse struct {
 	index.Stats
 	Embeddings *embedding.Summary `json:"embeddings,omitempty"`
+	Cluster    *replica.Status    `json:"cluster,omitempty"`
 }
 
 func handleStats(d *Deps) gin.HandlerFunc {
@@ -45,6 +54,10 @@ func handleStats(d *Deps) gin.HandlerFunc {
 		if d.Embeddings != nil {
 			sum := d.Embeddings.Summary()
 			resp.Embeddings = &sum
+		}
+		if d.Cluster != nil {
+			cs := d.Cluster.Status()
+			resp.Cluster = &cs
 		}
 		c.JSON(http.StatusOK, resp)
 	}

@@ -14,6 +14,7 @@ import (
 	"policysearch/feeds"
 	"policysearch/index"
 	"policysearch/metrics"
+	"policysearch/replica"
 	"policysearch/snapshots"
 )
 
@@ -58,6 +59,9 @@ type Deps struct {
 	// ExportCap is the most documents one export or snapshot holds; 0
 	// means DefaultExportCap.
 	ExportCap int
+	// Cluster is this node's membership of a cluster fed by a write log;
+	// nil on a single node. /readyz and /api/stats report its lag.
+	Cluster *replica.Node
 }
 
 func (d *Deps) defaults() {

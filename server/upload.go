@@ -63,7 +63,7 @@ func postFile(c *gin.Context, d *Deps, mt string) {
 	for i, r := range res {
 		ids[i] = r.ID
 	}
-	c.JSON(http.StatusCreated, postResponse{IDs: ids, Results: res})
+	c.JSON(writeStatus(http.StatusCreated, res), postResponse{IDs: ids, Results: res})
 }
 
 // uploadMeta applies the query's metadata; a url changes the id to the

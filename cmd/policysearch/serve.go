@@ -35,6 +35,7 @@ func serveCmd() command {
 			httpFlags(fs, c)
 			ingestFlags(fs, c)
 			researchFlags(fs, c)
+			clusterFlags(fs, c)
 		},
 		do: serve,
 	}
@@ -54,7 +55,14 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			log.Error("close index", "err", err)
 		}
 	}()
-	sem, err := openSemantic(ctx, cfg, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
+	// A cluster node's writes go through the log from here on; it must
+	// stop applying before the index closes (defers run in reverse).
+	node, leave, err := joinCluster(ctx, cfg, ix, log)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	sem, err := openSemantic(cfg, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
 	if err != nil {
 		return err
 	}
@@ -70,11 +78,32 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		ix.SetDefaultSemanticRatio(cfg.SemanticRatio)
 		ix.OnChange(sem.OnChange)
 		sem.Start(semCtx, ix)
-		log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", sem.Model())
+		if cfg.Embeddings.URL == "" {
+			log.Info("semantic ranking on, built-in model", "model", sem.Model())
+		} else {
+			log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", sem.Model())
+		}
 	} else {
 		log.Info("semantic ranking off (POLICYSEARCH_EMBEDDINGS)")
 	}
-	if cfg.Seeds {
+	var seedsDone sync.WaitGroup
+	defer seedsDone.Wait()
+	switch {
+	case cfg.Seeds && node != nil && !cfg.Cluster.Ingest:
+		log.Info("seeds are added by the cluster's --ingest node, not here")
+	case cfg.Seeds && node != nil:
+		// Only the ingest node adds seeds, once it has caught up: a new
+		// node would re-add seeds the cluster deleted (AddOnce remembers
+		// per data directory).
+		seedsDone.Go(func() {
+			if err := node.WaitReady(ctx); err != nil {
+				return
+			}
+			if err := indexSeeds(ctx, ix, cfg.Data, log); err != nil {
+				log.Error("index seeds", "err", err)
+			}
+		})
+	case cfg.Seeds:
 		if err := indexSeeds(ctx, ix, cfg.Data, log); err != nil {
 			return fmt.Errorf("index seeds: %w", err)
 		}
@@ -84,6 +113,9 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		return err
 	}
 	deps.Index, deps.Embeddings, deps.Log, deps.Version = ix, sem, log.With("component", "http"), version
+	if node != nil {
+		deps.Cluster = node
+	}
 	deps.Metrics = metrics.New(version, ix, sem) // deps.Metrics.Feeds is for the feed poller
 	// The folder watcher and the feed reader run beside the HTTP server.
 	bg, err := openBackground(cfg, ix, log)
@@ -123,7 +155,11 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			serveErr <- err
 		}
 	})
-	bg.start(ctx, log)
+	if cfg.Cluster.runsIngest() {
+		bg.start(ctx, log)
+	} else {
+		log.Info("feeds and watched folders run on the cluster's --ingest node, not here")
+	}
 	rs.start(ctx)
 	if forget, err := recordServerAddr(cfg.Data, ln.Addr()); err != nil {
 		log.Warn("cannot record the server address for the CLI", "err", err)

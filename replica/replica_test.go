@@ -1,0 +1,177 @@
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"policysearch/index"
+	"policysearch/replica/natstest"
+)
+
+// member is one node of a test cluster: an index in dir applying the log.
+type member struct {
+	ix   *index.Index
+	node *Node
+	stop func()
+}
+
+func join(t *testing.T, urls []string, name, dir string) *member {
+	t.Helper()
+	ctx := context.Background()
+	ix, err := index.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", name)
+	node, err := Open(ctx, Config{URLs: urls, Node: name, ApplyWait: 5 * time.Second, StartTimeout: 20 * time.Second}, ix, log)
+	if err != nil {
+		ix.Close()
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); node.Run(rctx) }()
+	m := &member{ix: ix, node: node}
+	stopped := false
+	m.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		<-done
+		node.Close()
+		ix.Close()
+	}
+	t.Cleanup(m.stop)
+	return m
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// contents maps every stored id to its content hash.
+func contents(t *testing.T, ix *index.Index) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if err := ix.Walk(context.Background(), func(d *index.Document) error { out[d.ID] = d.Hash; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// waitSeq waits up to 10 s for m to apply seq.
+func waitSeq(t *testing.T, m *member, seq uint64) {
+	t.Helper()
+	if !m.ix.WaitApplied(context.Background(), seq, 10*time.Second) {
+		t.Fatalf("node %s applied %d, want %d within 10s", m.node.cfg.Node, m.ix.AppliedSeq(), seq)
+	}
+}
+
+func sameContents(t *testing.T, what string, a, b map[string]string) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Errorf("%s: %d documents vs %d", what, len(a), len(b))
+	}
+	for id, h := range a {
+		if b[id] != h {
+			t.Errorf("%s: %s hash %q vs %q", what, id, h, b[id])
+		}
+	}
+}
+
+func TestNodesConvergeThroughTheLog(t *testing.T) {
+	nats := natstest.Start(t, 1)
+	ctx := context.Background()
+	a := join(t, nats.URLs(), "a", t.TempDir())
+	bdir := t.TempDir()
+	b := join(t, nats.URLs(), "b", bdir)
+
+	var docs []index.Document
+	for i := range 40 {
+		// Dots, colons and @ are legal in ids but not as subject tokens.
+		docs = append(docs, index.Document{ID: fmt.Sprintf("doc.%d:x@y", i), Title: "Tariff note", Text: fmt.Sprintf("tariff schedule number %d", i)})
+	}
+	res, err := a.ix.Put(ctx, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Status != index.Added || r.Pending || r.Sequence == 0 {
+			t.Fatalf("put through a: %+v, want added, applied, with a sequence", r)
+		}
+	}
+	// A write through b that a has not seen yet; a delete through b.
+	if _, err := b.ix.Put(ctx, []index.Document{{ID: "doc.1:x@y", Title: "Tariff note", Text: "revised schedule"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ix.Delete(ctx, "doc.2:x@y"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ix.Delete(ctx, "never-was"); index.KindOf(err) != index.NotFound {
+		t.Errorf("delete of a missing id: %v, want NotFound", err)
+	}
+	// Putting what the node already holds logs nothing.
+	again, err := a.ix.Put(ctx, docs[5:6])
+	if err != nil || again[0].Status != index.Unchanged || again[0].Sequence != 0 {
+		t.Errorf("unchanged put: %+v, %v; want unchanged and not logged", again, err)
+	}
+	seq := b.ix.AppliedSeq()
+	waitSeq(t, a, seq)
+	ca, cb := contents(t, a.ix), contents(t, b.ix)
+	sameContents(t, "a vs b", ca, cb)
+	if len(ca) != 39 {
+		t.Errorf("a holds %d documents, want 39", len(ca))
+	}
+
+	// b goes away; while it is down a document it holds is deleted and
+	// another changed. On return it resumes from its mark.
+	b.stop()
+	if err := a.ix.Delete(ctx, "doc.3:x@y"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ix.Put(ctx, []index.Document{{ID: "doc.4:x@y", Title: "Tariff note", Text: "changed while b slept"}}); err != nil {
+		t.Fatal(err)
+	}
+	b = join(t, nats.URLs(), "b", bdir)
+	if b.ix.AppliedSeq() != seq {
+		t.Errorf("b reopened at %d, want its mark %d", b.ix.AppliedSeq(), seq)
+	}
+	waitSeq(t, b, a.ix.AppliedSeq())
+	sameContents(t, "a vs returning b", contents(t, a.ix), contents(t, b.ix))
+
+	// A new, empty node catches up from the log alone, tombstones included.
+	c := join(t, nats.URLs(), "c", t.TempDir())
+	waitSeq(t, c, a.ix.AppliedSeq())
+	sameContents(t, "a vs new c", contents(t, a.ix), contents(t, c.ix))
+	readyCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.node.WaitReady(readyCtx); err != nil {
+		t.Errorf("c not ready: %+v", c.node.Status())
+	}
+	if st := c.node.Status(); st.Lag != 0 || st.Applied != st.Sequence {
+		t.Errorf("c status %+v, want no lag", st)
+	}
+}
+
+func TestOversizedDocumentIsRefused(t *testing.T) {
+	nats := natstest.Start(t, 1)
+	a := join(t, nats.URLs(), "a", t.TempDir())
+	big := make([]byte, a.node.nc.MaxPayload()+10)
+	for i := range big {
+		big[i] = 'a' + byte(i%26)
+		if i%7 == 6 {
+			big[i] = ' '
+		}
+	}
+	_, err := a.ix.Put(context.Background(), []index.Document{{ID: "big", Title: "Big", Text: string(big)}})
+	var ie *index.Error
+	if !errors.As(err, &ie) || ie.Kind != index.TooLarge {
+		t.Fatalf("put of a document over max_payload: %v, want a TooLarge error", err)
+	}
+}
