@@ -58,7 +58,8 @@ var exportFormats = map[string]exportFormat{
 // ---- CSV: one row per document, lists joined with "; ".
 
 var csvHeader = []string{"rank", "id", "title", "author", "published", "source", "source_type", "country", "language",
-	"tags", "url", "link", "score", "mode", "keyword_rank", "semantic_rank", "similarity", "content_hash", "indexed_at", "extra"}
+	"tags", "url", "link", "score", "mode", "keyword_rank", "semantic_rank", "similarity", "content_hash", "indexed_at", "extra",
+	"also_published_by"}
 
 type csvWriter struct{ w *csv.Writer }
 
@@ -90,7 +91,27 @@ func (c csvWriter) row(r exportRow) error {
 	}
 	return c.w.Write(cells(strconv.Itoa(r.Rank), r.ID, r.Title, strings.Join(r.Author, "; "), r.Published, r.Source,
 		r.SourceType, r.Country, r.Language, strings.Join(r.Tags, "; "), r.URL, r.Link,
-		strconv.FormatFloat(r.Score, 'g', 6, 64), r.Mode, kw, sem, sim, r.ContentHash, indexed, extra))
+		strconv.FormatFloat(r.Score, 'g', 6, 64), r.Mode, kw, sem, sim, r.ContentHash, indexed, extra, copiesText(r.AlsoPublishedBy)))
+}
+
+// copiesText marks a row's folded copies in one cell (CSV) or note (RIS):
+// each copy's id, then its publisher, date and original URL where known,
+// so that no copy's metadata is lost from the export.
+func copiesText(cs []index.Copy) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		var about []string
+		for _, v := range []string{c.Source, c.Published, c.URL} {
+			if v != "" {
+				about = append(about, v)
+			}
+		}
+		parts[i] = c.ID
+		if len(about) > 0 {
+			parts[i] += " (" + strings.Join(about, ", ") + ")"
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // cells guards spreadsheet users against formula injection: documents
@@ -319,6 +340,9 @@ func (w risWriter) row(r exportRow) error {
 	tag("UR", r.URL)
 	tag("UR", r.Link)
 	tag("N1", web.SourceTypeLabel(r.SourceType))
+	if len(r.AlsoPublishedBy) > 0 {
+		tag("N1", "Also published as "+copiesText(r.AlsoPublishedBy))
+	}
 	tag("DB", "policysearch")
 	tag("Y2", w.at.UTC().Format("2006/01/02"))
 	s.WriteString("ER  - \r\n\r\n")

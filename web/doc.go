@@ -32,6 +32,9 @@ type DocPage struct {
 	// RelatedBy says how the related documents were found: "semantic"
 	// (by meaning) or "keyword" (shared words).
 	RelatedBy string
+	// Copies are the same article published elsewhere (see WithCopies).
+	Copies []CopyView
+	state  url.Values
 }
 
 // RelatedView is one related document as the page lists it.
@@ -63,7 +66,7 @@ func NewDocPage(doc *index.Document, params url.Values, related *index.RelatedRe
 			}
 		}
 	}
-	p := &DocPage{Doc: doc, Query: strings.TrimSpace(state.Get("q")), TypeLabel: SourceTypeLabel(doc.SourceType)}
+	p := &DocPage{Doc: doc, Query: strings.TrimSpace(state.Get("q")), TypeLabel: SourceTypeLabel(doc.SourceType), state: state}
 	if len(state) > 0 {
 		p.Back = "/?" + state.Encode()
 	}

@@ -71,6 +71,7 @@ type HitView struct {
 	Host      string // the original URL shortened for display
 	SafeURL   string // URL if it is http(s), else ""
 	Found     *Provenance
+	Copies    []CopyView // also published by
 }
 
 // Provenance says how a hit was found once semantic ranking takes part.
@@ -272,6 +273,7 @@ func (p *SearchPage) semantic() {
 func (p *SearchPage) hitView(h index.Hit, n int) HitView {
 	v := HitView{Hit: h, N: n, TypeLabel: SourceTypeLabel(h.SourceType)}
 	v.Href = DocHref(h.ID, p.State)
+	v.Copies = copyViews(h.AlsoPublishedBy, p.State)
 	if u, err := url.Parse(h.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		v.SafeURL = h.URL
 		v.Host = strings.TrimPrefix(u.Host, "www.") + strings.TrimSuffix(u.EscapedPath(), "/")

@@ -86,7 +86,9 @@ func fixedResults() *index.Results {
 			{ID: "brief", Title: "Sovereign AI and national compute", TitleHTML: "<mark>Sovereign</mark> <mark>AI</mark> and national compute",
 				URL: "https://policylab.example.org/briefs/compute", Source: "Policy Lab", SourceType: "think_tank",
 				Author: []string{"Ada Lovelace", "Tom Reid"}, Published: "2025-03", Country: "UK", Tags: []string{"AI", "compute"},
-				Snippets: []string{"Governments want <mark>sovereign</mark> <mark>AI</mark>: domestic compute…", "…<mark>sovereign</mark> data on a later page"}, SnippetPages: []int{2, 7}},
+				Snippets: []string{"Governments want <mark>sovereign</mark> <mark>AI</mark>: domestic compute…", "…<mark>sovereign</mark> data on a later page"}, SnippetPages: []int{2, 7},
+				AlsoPublishedBy: []index.Copy{{ID: "wire-copy", Title: "Sovereign AI and national compute", Source: "Wire <Service>", Published: "2025-03"},
+					{ID: "bare", URL: "https://www.mirror.example/x"}}},
 			{ID: "xss", Title: `<script>alert(1)</script>`, TitleHTML: "&lt;script&gt;alert(1)&lt;/script&gt;",
 				URL: "javascript:alert(2)", Source: `<b>Evil</b> "Source"`, SourceType: "news", Author: []string{`<img src=x onerror=alert(3)>`},
 				Tags: []string{`<i>tag</i>`}, Snippets: []string{"&lt;p&gt; <mark>sovereign</mark>"}},
@@ -169,7 +171,8 @@ func TestDocPageGolden(t *testing.T) {
 		{ID: "statement", Title: "Trusted AI in public services", Source: "Ministry", Published: "2024", Similarity: ptr(0.734)},
 		{ID: "undated", Title: "Public services"},
 	}}
-	golden(t, "doc.html", render(t, p, "doc", NewDocPage(fixedDoc(), url.Values{"q": {"sovereign AI -compute"}, "page": {"2"}}, related)))
+	copies := []index.Copy{{ID: "wire-copy", Title: "Sovereign AI and national compute", Source: "Wire Service", Published: "2025-03-05"}, {ID: "untitled"}}
+	golden(t, "doc.html", render(t, p, "doc", NewDocPage(fixedDoc(), url.Values{"q": {"sovereign AI -compute"}, "page": {"2"}}, related).WithCopies(copies)))
 	golden(t, "doc_plain.html", render(t, p, "doc", NewDocPage(&index.Document{ID: "t", Text: "Only text."}, nil, nil)))
 	// A PDF: its text by page under "p. N" marks, marks numbered across
 	// pages, its creation date said in words, no raw JSON in the sidebar.

@@ -195,7 +195,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		psData: dirSize(data), bleve: dirSize(bleveDir)}
 
 	for i := range c.starts * b2i(c.phases["restart"]) {
-		p, err := serve.Start(e.bin, data, e.log, serve.Env())
+		p, err := serve.Start(e.bin, data, e.log, serve.Env(keywordOnly))
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		p, err := serve.Start(e.bin, data, e.log, serve.Env())
+		p, err := serve.Start(e.bin, data, e.log, serve.Env(keywordOnly))
 		if err != nil {
 			idx.Close()
 			return err
