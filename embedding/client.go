@@ -4,6 +4,7 @@
 package embedding
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,7 +75,7 @@ func (c *Client) Embed(ctx context.Context, inputs []string) ([][]float32, error
 	ctx = context.WithValue(ctx, hintKey{}, hint)
 	res, err := c.oa.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: inputs, Model: openai.EmbeddingModel(c.model)})
 	if err != nil {
-		return nil, classify(err, hint.after)
+		return nil, classify(err, hint.after, hint.status)
 	}
 	if len(res.Data) != len(inputs) {
 		return nil, &EndpointError{Msg: fmt.Sprintf("endpoint returned %d vectors for %d inputs", len(res.Data), len(inputs))}
@@ -122,18 +123,22 @@ func normalize(v []float32) ([]float32, bool) {
 }
 
 // classify turns go-openai and transport errors into EndpointErrors.
-func classify(err error, after time.Duration) *EndpointError {
+// status is the HTTP status the transport saw, 0 when none.
+func classify(err error, after time.Duration, status int) *EndpointError {
 	e := &EndpointError{Err: err, RetryAfter: after}
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	var netErr net.Error
 	switch {
 	case errors.As(err, &apiErr):
-		e.Status = apiErr.HTTPStatusCode
+		e.Status = cmp.Or(apiErr.HTTPStatusCode, status)
 		e.Msg = fmt.Sprintf("endpoint answered %d: %s", e.Status, firstLine(apiErr.Message))
 	case errors.As(err, &reqErr):
-		e.Status = reqErr.HTTPStatusCode
+		e.Status = cmp.Or(reqErr.HTTPStatusCode, status)
 		e.Msg = fmt.Sprintf("endpoint answered %d", e.Status)
+	case status >= 400: // an error body go-openai could not decode
+		e.Status = status
+		e.Msg = fmt.Sprintf("endpoint answered %d: %s", e.Status, firstLine(err.Error()))
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		e.Msg, e.Retryable = "endpoint timed out", true
 		return e
@@ -176,13 +181,21 @@ type hintingDoer struct{ c *http.Client }
 
 type hintKey struct{}
 
-type retryHint struct{ after time.Duration }
+// retryHint carries what the transport saw of a failed answer: its
+// Retry-After and its status, which decides retrying whatever the body
+// says (go-openai reports status 0 for a body it cannot read, such as
+// TEI's {"error":"down"}).
+type retryHint struct {
+	after  time.Duration
+	status int
+}
 
 func (h *hintingDoer) Do(req *http.Request) (*http.Response, error) {
 	res, err := h.c.Do(req)
 	if err == nil && res.StatusCode >= 400 {
 		if hint, ok := req.Context().Value(hintKey{}).(*retryHint); ok {
 			hint.after = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
+			hint.status = res.StatusCode
 		}
 	}
 	return res, err
