@@ -23,33 +23,47 @@ type Passage struct {
 func Split(text string, size func(body string) int, limit int) []Passage {
 	fits := func(start, end int) bool { return size(text[start:end]) <= limit }
 	var sents []sentence
+	var cost []int // each sentence's tokens beyond the title's
+	base := size("")
 	for _, s := range sentences(text) {
 		for i, p := range cutLong(text, s.Start, s.End, fits) {
 			sents = append(sents, sentence{p.Start, p.End, s.paraStart && i == 0})
+			cost = append(cost, max(size(text[p.Start:p.End])-base, 0))
 		}
 	}
 	if len(sents) == 0 {
 		return nil
 	}
+	// Subword counts of sentences joined by a space add up (or nearly), so
+	// passages are grown on the sum and only each finished one is counted
+	// whole, shrinking it if the sum was short: about two counts of the
+	// text instead of one per sentence per passage.
 	var out []Passage
-	first := 0 // the current passage's first sentence
-	for i := 1; i < len(sents); i++ {
-		start := sents[first].Start
-		// a paragraph is a good place to cut once the passage is 2/3 full
-		if fits(start, sents[i].End) && !(sents[i].paraStart && size(text[start:sents[i-1].End]) >= limit*2/3) {
-			continue
+	for first := 0; ; {
+		est, last := base+cost[first], first
+		for last+1 < len(sents) && est+cost[last+1] <= limit {
+			// a paragraph is a good place to cut once the passage is 2/3 full
+			if sents[last+1].paraStart && est >= limit*2/3 {
+				break
+			}
+			last++
+			est += cost[last]
 		}
-		out = append(out, Passage{start, sents[i-1].End})
-		// overlap: begin again with the previous sentence when it is short
-		// and the two fit together
-		prev := sents[i-1]
-		if i-1 > first && size(text[prev.Start:prev.End]) <= limit/4 && fits(prev.Start, sents[i].End) {
-			first = i - 1
+		for last > first && !fits(sents[first].Start, sents[last].End) {
+			last--
+		}
+		out = append(out, Passage{sents[first].Start, sents[last].End})
+		if last == len(sents)-1 {
+			return out
+		}
+		// overlap: begin again with the passage's last sentence when it is
+		// short and fits with the next one
+		if last > first && cost[last] <= limit/4 && base+cost[last]+cost[last+1] <= limit {
+			first = last
 		} else {
-			first = i
+			first = last + 1
 		}
 	}
-	return append(out, Passage{sents[first].Start, sents[len(sents)-1].End})
 }
 
 type sentence struct {
@@ -151,6 +165,34 @@ func cutLong(text string, start, end int, fits func(start, end int) bool) []Pass
 // the ends: models see "a b", never a newline (one tokenizer reads it as
 // an unknown piece), and equal text hashes equally.
 func Normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Counter is what passage cutting needs of a model: its input limit and
+// its way of counting (every Embedder is one).
+type Counter interface {
+	MaxTokens() int
+	CountTokens(text string) int
+}
+
+// Inputs cuts a document into passages that fit m and returns them with
+// the exact inputs to embed, and how many of those are still over the
+// limit (only a single word longer than the whole limit can be). A
+// title-only document is one passage.
+func Inputs(m Counter, prefix, title, text string) (spans []Passage, inputs []string, over int) {
+	limit, count := m.MaxTokens(), m.CountTokens
+	title = FitTitle(prefix, title, count, limit)
+	spans = Split(text, func(body string) int { return count(JoinInput(prefix, title, body)) }, limit)
+	if len(spans) == 0 && title != "" {
+		spans = []Passage{{0, 0}}
+	}
+	inputs = make([]string, len(spans))
+	for i, sp := range spans {
+		inputs[i] = Input(prefix, title, text, sp)
+		if count(inputs[i]) > limit {
+			over++
+		}
+	}
+	return spans, inputs, over
+}
 
 // Input is the exact text sent to the model for a passage: the title
 // gives every passage its document's context.

@@ -39,19 +39,10 @@ func (s *Service) planner(ctx context.Context) {
 }
 
 func (s *Service) plan(d *index.Document) error {
-	prefix, limit, count := s.cfg.PassagePrefix, s.model.MaxTokens(), s.model.CountTokens
-	title := FitTitle(prefix, d.Title, count, limit)
-	spans := Split(d.Text, func(body string) int { return count(JoinInput(prefix, title, body)) }, limit)
-	if len(spans) == 0 && d.Title != "" {
-		spans = []Passage{{0, 0}} // a title-only document is one passage
-	}
-	p := &plan{spans: spans, hashes: make([]string, len(spans)), missing: map[string]bool{}}
+	spans, ins, over := Inputs(s.model, s.cfg.PassagePrefix, d.Title, d.Text)
+	p := &plan{spans: spans, hashes: make([]string, len(spans)), missing: map[string]bool{}, over: over}
 	inputs := make(map[string]string, len(spans))
-	for i, sp := range spans {
-		in := Input(prefix, title, d.Text, sp)
-		if count(in) > limit { // only a single word longer than the limit
-			p.over++
-		}
+	for i, in := range ins {
 		h := Hash(in)
 		p.hashes[i] = h
 		inputs[h] = in

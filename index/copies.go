@@ -5,8 +5,6 @@ import (
 	"sort"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Copy is another publication of the same article.
@@ -72,15 +70,6 @@ func (ix *Index) describeCopies(ctx context.Context, ids []string) ([]Copy, erro
 	return out, nil
 }
 
-func (ix *Index) anyCopies(hits search.DocumentMatchCollection) bool {
-	for _, h := range hits {
-		if ix.dups.has(h.ID) {
-			return true
-		}
-	}
-	return false
-}
-
 // attachCopies fills AlsoPublishedBy for hits that have copies.
 func (ix *Index) attachCopies(ctx context.Context, hits []Hit) error {
 	for i := range hits {
@@ -91,39 +80,4 @@ func (ix *Index) attachCopies(ctx context.Context, hits []Hit) error {
 		hits[i].AlsoPublishedBy = cs
 	}
 	return nil
-}
-
-// collapsedKeyword re-ranks with copies folded into their best-ranked
-// member. It reads the ranking from the top so that a copy shown on page 1
-// does not reappear on page 2.
-func (ix *Index) collapsedKeyword(ctx context.Context, q Query, uq, filter query.Query, out *Results) (*Results, error) {
-	want := q.Page * q.Size
-	depth := min(2*want+20, MaxWindow)
-	res, err := ix.run(ctx, withFilter(uq, filter), q, page{size: depth})
-	if err != nil {
-		return nil, err
-	}
-	list := make([]fusedHit, len(res.Hits))
-	for i, h := range res.Hits {
-		list[i] = fusedHit{id: h.ID, fused: h.Score}
-	}
-	list = collapseFused(ix.dups, list)
-	from := min((q.Page-1)*q.Size, len(list))
-	return ix.fillHits(ctx, out, uq, list[from:min(from+q.Size, len(list))], false)
-}
-
-// collapseFused keeps the first-ranked member of each group of copies.
-func collapseFused(d *dupIndex, list []fusedHit) []fusedHit {
-	seen := map[string]bool{}
-	out := list[:0]
-	for _, f := range list {
-		if seen[f.id] {
-			continue
-		}
-		for _, m := range d.group(f.id) {
-			seen[m] = true
-		}
-		out = append(out, f)
-	}
-	return out
 }

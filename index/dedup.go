@@ -96,10 +96,16 @@ type dupIndex struct {
 	mu    sync.RWMutex
 	sigs  map[string]signature
 	bands [dupBands]map[uint64][]string
+	// linked holds the documents that have at least one copy, so that a
+	// search finds the copies among its matches with one id query.
+	linked map[string]bool
+	// keys caches what the representative rule reads of each linked
+	// document (see representative.go); dropped when it changes.
+	keys map[string]repKey
 }
 
 func newDupIndex() *dupIndex {
-	d := &dupIndex{sigs: map[string]signature{}}
+	d := &dupIndex{sigs: map[string]signature{}, linked: map[string]bool{}, keys: map[string]repKey{}}
 	for i := range d.bands {
 		d.bands[i] = map[uint64][]string{}
 	}
@@ -118,6 +124,10 @@ func (d *dupIndex) set(id string, sig signature) {
 		k := bandKey(sig, i)
 		d.bands[i][k] = append(d.bands[i][k], id)
 	}
+	d.neighbours(id, func(other string) bool {
+		d.linked[id], d.linked[other] = true, true
+		return true
+	})
 }
 
 func (d *dupIndex) remove(id string) {
@@ -127,10 +137,21 @@ func (d *dupIndex) remove(id string) {
 }
 
 func (d *dupIndex) removeLocked(id string) {
+	delete(d.keys, id)
 	sig, ok := d.sigs[id]
 	if !ok {
 		return
 	}
+	var was []string // id's copies, which may have been its only copy
+	d.neighbours(id, func(other string) bool { was = append(was, other); return true })
+	defer func() {
+		delete(d.linked, id)
+		for _, o := range was {
+			if !d.hasLocked(o) {
+				delete(d.linked, o)
+			}
+		}
+	}()
 	delete(d.sigs, id)
 	for i := range d.bands {
 		k := bandKey(sig, i)
@@ -202,9 +223,25 @@ func (d *dupIndex) group(id string) []string {
 func (d *dupIndex) has(id string) bool {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
+	return d.hasLocked(id)
+}
+
+func (d *dupIndex) hasLocked(id string) bool {
 	found := false
 	d.neighbours(id, func(string) bool { found = true; return false })
 	return found
+}
+
+// linkedIDs lists the documents that have copies, in id order.
+func (d *dupIndex) linkedIDs() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]string, 0, len(d.linked))
+	for id := range d.linked {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func encodeSignature(sig signature) []byte {

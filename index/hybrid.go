@@ -75,10 +75,6 @@ func (ix *Index) offStatus(q Query) SemanticStatus {
 // embedding endpoint fails it answers from keywords and says why.
 func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Query, mode string, ratio float64) (*Results, error) {
 	n := max(hybridCandidates, q.Page*q.Size)
-	kwRes, err := ix.run(ctx, withFilter(uq, filter), Query{Sort: SortRelevance}, page{size: n})
-	if err != nil {
-		return nil, err
-	}
 	set, sem, err := ix.candidates(ctx, q, uq, filter, mode, n)
 	var unavailable *semanticError
 	if errors.As(err, &unavailable) {
@@ -93,6 +89,17 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	if err != nil {
 		return nil, err
 	}
+	// One copy of each group of near-duplicates stays, in both lists, the
+	// total and the facets alike (see representative.go).
+	shown, hidden, err := ix.visible(ctx, withFilter(set, filter))
+	if err != nil {
+		return nil, err
+	}
+	sem = withoutHidden(sem, hidden)
+	kwRes, err := ix.run(ctx, excluding(withFilter(uq, filter), hidden), Query{Sort: SortRelevance}, page{size: n})
+	if err != nil {
+		return nil, err
+	}
 	kw := make([]scored, len(kwRes.Hits))
 	for i, h := range kwRes.Hits {
 		kw[i] = scored{id: h.ID, score: h.Score}
@@ -102,7 +109,7 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	if mode == ModeSemantic {
 		fused = onlySemantic(fused)
 	}
-	setRes, err := ix.run(ctx, withFilter(set, filter), q, page{facets: true})
+	setRes, err := ix.run(ctx, shown, q, page{facets: true})
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +117,11 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	relaxed := func(f query.Query) (query.Query, error) {
 		wider, _, err := ix.candidates(ctx, q, uq, f, mode, n)
 		if errors.As(err, new(*semanticError)) {
-			return set, nil // the filtered candidates undercount; better than no page
+			wider = set // the filtered candidates undercount; better than no page
+		} else if err != nil {
+			return nil, err
 		}
+		wider, _, err = ix.visible(ctx, withFilter(wider, f))
 		return wider, err
 	}
 	if err := ix.multiFacets(ctx, q, relaxed, out); err != nil {
@@ -123,7 +133,7 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	}
 
 	if q.Sort != SortRelevance { // dates order the fused set; ranks stay as provenance
-		res, err := ix.run(ctx, withFilter(set, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size})
+		res, err := ix.run(ctx, shown, q, page{from: (q.Page - 1) * q.Size, size: q.Size})
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +155,6 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		}
 		return ix.fillHits(ctx, out, uq, sorted, true)
 	}
-	fused = collapseFused(ix.dups, fused)
 	from := min((q.Page-1)*q.Size, len(fused))
 	return ix.fillHits(ctx, out, uq, fused[from:min(from+q.Size, len(fused))], true)
 }

@@ -51,6 +51,8 @@ type Index struct {
 	gen          atomic.Uint64 // bumps on every change; result caches key on it
 	onChange     []func(ChangeEvent)
 	repl         *replication // nil: writes go straight to the store (replicated.go)
+	// exactFacets overrides exactFacetsUpTo when set (tests use small sets).
+	exactFacets uint64
 }
 
 // ChangeEvent tells listeners (alerts, embeddings) what a write changed.

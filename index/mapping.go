@@ -104,6 +104,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	when.IncludeInAll = false
 	doc.AddFieldMappingsAt("published_at", when)
 
+	// sample marks one document in sampleEvery, for estimated facets.
+	mark := mapping.NewKeywordFieldMapping()
+	mark.Store, mark.DocValues, mark.IncludeTermVectors, mark.IncludeInAll = false, false, false, false
+	doc.AddFieldMappingsAt(sampleField, mark)
+
 	// pages is stored only: a paged source's page spans (see pages.go).
 	for _, name := range []string{"url", "published", "pages"} {
 		f := mapping.NewKeywordFieldMapping()
@@ -137,6 +142,9 @@ func bleveDoc(d *Document) map[string]any {
 		if v != "" {
 			m[k] = v
 		}
+	}
+	if inSample(d.ID) {
+		m[sampleField] = "1"
 	}
 	set("url", d.URL)
 	set("source", d.Source)

@@ -19,6 +19,10 @@ type Results struct {
 	Semantic SemanticStatus          `json:"semantic"`
 	Hits     []Hit                   `json:"hits"`
 	Facets   map[string][]FacetValue `json:"facets"`
+	// FacetsApproximate says the facet counts are estimated from a fixed
+	// sample of the documents (large keyword result sets; see
+	// facetsample.go), not counted one by one.
+	FacetsApproximate bool `json:"facets_approximate,omitempty"`
 }
 
 // Hit is one matching document as a result list shows it.

@@ -194,17 +194,31 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.run(ctx, withFilter(uq, filter), q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: true, fields: true, highlight: hq})
+	// Hidden copies are left out of the query itself, so that the total,
+	// the facets and every page count the same distinct documents.
+	top, _, err := ix.visible(ctx, withFilter(uq, filter))
 	if err != nil {
 		return nil, err
 	}
-	out := newResults(q, ModeKeyword, res)
-	keyword := func(query.Query) (query.Query, error) { return uq, nil }
-	if err := ix.multiFacets(ctx, q, keyword, out); err != nil {
+	sample, err := ix.sampleFacets(ctx, q, uq, filter)
+	if err != nil {
 		return nil, err
 	}
-	if ix.anyCopies(res.Hits) {
-		return ix.collapsedKeyword(ctx, q, uq, filter, out)
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq})
+	if err != nil {
+		return nil, err
+	}
+	if sample != nil {
+		res.Facets = scaleFacets(sample, res.Total)
+	}
+	out := newResults(q, ModeKeyword, res)
+	out.FacetsApproximate = sample != nil
+	keyword := func(f query.Query) (query.Query, error) {
+		set, _, err := ix.visible(ctx, withFilter(uq, f))
+		return set, err
+	}
+	if err := ix.multiFacets(ctx, q, keyword, out); err != nil {
+		return nil, err
 	}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, toHit(h))

@@ -27,18 +27,26 @@ func loadPDF(ctx context.Context, src *source, out *emitter) error {
 		return err
 	}
 	r, err := openPDF(data)
+	bin := pdftotextPath()
+	if err != nil && bin == "" {
+		return out.fail(0, 0, err)
+	}
+	texts, via, err := pdfPageTexts(ctx, bin, r, data)
 	if err != nil {
 		return out.fail(0, 0, err)
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	var text strings.Builder
 	var pages []index.PageSpan
-	n := guarded(0, r.NumPage)
-	for i := 1; i <= n; i++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t := strings.TrimSpace(cleanText(guarded("", func() string { return pageText(r.Page(i)) })))
-		if t == "" {
+	info := pdf.Value{}
+	if r != nil {
+		info = guarded(pdf.Value{}, func() pdf.Value { return r.Trailer().Key("Info") })
+	}
+	breaks := producerBreaksWords(guarded("", func() string { return info.Key("Producer").Text() }))
+	for i, t := range fixPages(texts, breaks) {
+		if t = strings.TrimSpace(t); t == "" {
 			continue // blank or image-only page: keeps its number, holds no text
 		}
 		if text.Len() > 0 {
@@ -46,17 +54,21 @@ func loadPDF(ctx context.Context, src *source, out *emitter) error {
 		}
 		start := text.Len()
 		text.WriteString(t)
-		pages = append(pages, index.PageSpan{Page: i, Start: start, End: text.Len()})
+		pages = append(pages, index.PageSpan{Page: i + 1, Start: start, End: text.Len()})
 	}
 	if text.Len() == 0 {
 		return out.fail(0, 0, invalid("%s has no text layer (a scanned image?); run OCR on it first", src.name))
 	}
-	info := guarded(pdf.Value{}, func() pdf.Value { return r.Trailer().Key("Info") })
+	n := len(texts)
+	if r == nil { // poppler read a file the pure-Go reader cannot: no metadata
+		return out.emit(index.Document{Title: firstSentence(text.String()), Text: text.String(),
+			Extra: map[string]any{index.PagesKey: pages, "page_count": n, pdfExtractorKey: via}}, 0, 0)
+	}
 	doc := index.Document{
 		Title:   pdfTitle(guarded("", func() string { return info.Key("Title").Text() })),
 		Text:    text.String(),
 		Authors: splitAuthors(guarded("", func() string { return info.Key("Author").Text() })),
-		Extra:   map[string]any{index.PagesKey: pages, "page_count": n},
+		Extra:   map[string]any{index.PagesKey: pages, "page_count": n, pdfExtractorKey: via},
 	}
 	if doc.Title == "" {
 		doc.Title = firstSentence(doc.Text)
@@ -66,6 +78,32 @@ func loadPDF(ctx context.Context, src *source, out *emitter) error {
 		doc.Extra[PublishedFromKey] = "pdf_creation_date"
 	}
 	return out.emit(doc, 0, 0)
+}
+
+// pdfExtractorKey is the Extra key naming the extractor that read a PDF
+// ("pdftotext" or "go"), so a poor text can be traced to its reader.
+const pdfExtractorKey = "pdf_extractor"
+
+// pdfPageTexts extracts one text per page with pdftotext when it is
+// installed (bin), else, or when it fails, with the pure-Go reader r.
+func pdfPageTexts(ctx context.Context, bin string, r *pdf.Reader, data []byte) ([]string, string, error) {
+	if bin != "" {
+		pages, err := popplerPages(ctx, bin, data)
+		if err == nil || r == nil || ctx.Err() != nil {
+			return pages, "pdftotext", err
+		}
+	}
+	return goPages(ctx, r), "go", ctx.Err()
+}
+
+// goPages is the pure-Go reader's text of each page.
+func goPages(ctx context.Context, r *pdf.Reader) []string {
+	n := guarded(0, r.NumPage)
+	texts := make([]string, 0, n)
+	for i := 1; i <= n && ctx.Err() == nil; i++ {
+		texts = append(texts, strings.TrimSpace(cleanText(guarded("", func() string { return pageText(r.Page(i)) }))))
+	}
+	return texts
 }
 
 // PublishedFromKey is the Extra key saying where a published date was
@@ -181,8 +219,8 @@ func splitAuthors(s string) []string {
 // pageText rebuilds one page's text from its positioned glyphs, in the
 // order the page draws them (which is reading order for almost every
 // generated PDF, and keeps columns apart where sorting by position would
-// interleave them). A word break is a space glyph or a horizontal gap; a
-// line break is a vertical move; a larger move down, or any move up, is a
+// interleave them). A word break is a space glyph or a horizontal gap
+// (judged without glyph widths where the library has none); a line break is a vertical move; a larger move down, or any move up, is a
 // paragraph break. If the layout pass fails the library's plain text is
 // used instead.
 func pageText(p pdf.Page) (s string) {
@@ -195,6 +233,7 @@ func pageText(p pdf.Page) (s string) {
 	var b bytes.Buffer
 	var prevX, prevEnd, prevY, prevSize float64
 	started, space := false, false
+	run := 0 // glyphs drawn since the position last moved
 	for _, g := range glyphs {
 		if g.S == "\n" { // the library marks the end of each TJ array this way
 			continue
@@ -203,9 +242,14 @@ func pageText(p pdf.Page) (s string) {
 		if size < 1 {
 			size = 1
 		}
+		drawn := run // glyphs at the previous position on this line, this one not counted
+		if g.X != prevX || g.Y != prevY {
+			run = 0
+		}
+		run++
 		if strings.TrimSpace(g.S) == "" {
 			space = true
-			prevEnd = g.X + g.W
+			prevX, prevEnd = g.X, g.X+g.W
 			continue
 		}
 		if started {
@@ -215,12 +259,22 @@ func pageText(p pdf.Page) (s string) {
 			case math.Abs(dy) > 0.5*ref:
 				if dy > 1.8*ref || dy < 0 {
 					b.WriteString("\n\n")
-				} else if endsWithHyphen(b.Bytes()) && startsLower(g.S) {
-					b.Truncate(b.Len() - 1) // "regu-" + "lation" on the next line is one word
 				} else {
-					b.WriteByte('\n')
+					b.WriteByte('\n') // a line-end hyphen is fixPages' to judge
 				}
-			case space || g.X-prevEnd > 0.15*ref || g.X < prevX-0.5*ref:
+			case space || g.X < prevX-0.5*ref:
+				b.WriteByte(' ')
+			case g.W > 0 && g.X-prevEnd > 0.15*ref:
+				b.WriteByte(' ')
+			case g.W == 0 && g.X-prevX >= 0.2*ref && g.X-prevX < float64(drawn)*0.25*ref:
+				// The library gives width 0 where it cannot read a font's
+				// widths (the CID fonts browsers and word processors
+				// embed), so glyph ends are unknown: a move forward then
+				// is either the advance of the text drawn since the last
+				// move (about half an em a glyph: no break) or a TJ
+				// adjustment (too small for that advance) wide enough to
+				// be a word space. Kerning ("V ivek") is smaller still;
+				// those producers draw their word spaces as glyphs.
 				b.WriteByte(' ')
 			}
 		}

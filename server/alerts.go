@@ -16,7 +16,7 @@ var errAlertsOff = &index.Error{Kind: index.Unavailable, Code: "alerts_off", Mes
 
 // alertRequest is the body of POST /api/alerts: a search (see
 // searchSpec), a name, and optionally a webhook URL and, for semantic
-// alerts, the similarity threshold (default 0.5).
+// alerts, the similarity threshold (default 0.75, calibrated: see alerts.DefaultThreshold).
 type alertRequest struct {
 	searchSpec
 	Name       string   `json:"name"`

@@ -134,7 +134,7 @@ func TestAlertsThroughTheAPI(t *testing.T) {
 	}
 	a := decode[alertView](t, rec)
 	if a.Secret == "" || a.Params != "q=tariffs&source_type=news" || a.FeedToken == "" || a.FeedURL != "http://example.com/alerts/"+a.ID+".atom?token="+a.FeedToken ||
-		a.Match != "keyword" || a.Query.Q != "tariffs" || a.Threshold != 0.5 || rec.Header().Get("Location") != "/api/alerts/"+a.ID {
+		a.Match != "keyword" || a.Query.Q != "tariffs" || a.Threshold != alerts.DefaultThreshold || rec.Header().Get("Location") != "/api/alerts/"+a.ID {
 		t.Fatalf("created %+v", a)
 	}
 	for target, n := range map[string]int{"/api/alerts": 1, "/api/alerts?q=tariffs&source_type=news": 1, "/api/alerts?q=tariffs": 0} {

@@ -61,7 +61,8 @@ func exportFixture() []exportRow {
 		{Hit: snapshots.Hit{Rank: 3, ID: "news-3", Score: 0.02, Title: "=HYPERLINK(\"http://evil\")", Published: "1961",
 			Source: "Daily News", SourceType: "news", Tags: []string{"tariffs"}},
 			Link: "https://search.example/doc/news-3", Mode: "hybrid"},
-		{Hit: snapshots.Hit{Rank: 4, ID: "undated", Score: 0.01, Title: "Untitled\nnote with a line break"},
+		{Hit: snapshots.Hit{Rank: 4, ID: "undated", Score: 0.01, Title: "Untitled\nnote with a line break",
+			AlsoPublishedBy: []index.Copy{{ID: "copy-a", Source: "Wire", Published: "2024-06", URL: "https://wire.example/a"}, {ID: "copy-b"}}},
 			Link: "https://search.example/doc/undated", Mode: "hybrid"},
 	}
 }
@@ -145,7 +146,7 @@ func TestExportFormatsParseBack(t *testing.T) {
 				t.Errorf("entry %d has no stable link: %q", i, e["note"])
 			}
 		}
-		if got := untex(entries[0]["author"]); got != "Ada Lovelace and Tom Reid" {
+		if got := entries[0]["author"]; got != "{Lovelace}, Ada and {Reid}, Tom" {
 			t.Errorf("authors %q", got)
 		}
 		if got := entries[1]["author"]; got != "{Ministry of Science and Technology}" {
@@ -165,7 +166,11 @@ func TestExportFormatsParseBack(t *testing.T) {
 		}
 		for i, r := range rows {
 			rec := recs[i]
-			if rec["TI"][0] != oneLine(r.Title) || !slices.Equal(rec["AU"], r.Author) || !slices.Contains(rec["UR"], r.Link) {
+			var au []string
+			for _, a := range r.Author {
+				au = append(au, splitName(a).ris())
+			}
+			if rec["TI"][0] != oneLine(r.Title) || !slices.Equal(rec["AU"], au) || !slices.Contains(rec["UR"], r.Link) {
 				t.Errorf("record %d: %v", i, rec)
 			}
 		}
@@ -360,4 +365,64 @@ func TestExportLinksHonourTrustedProxies(t *testing.T) {
 			t.Errorf("trusted %v: links are not %s…: %.300s", c.trusted, c.want, body)
 		}
 	}
+}
+
+// TestSplitName: how authors are written in RIS ("Last, First") and
+// BibTeX ("{Last}, First"), organisations kept whole.
+func TestSplitName(t *testing.T) {
+	for _, c := range []struct{ in, ris, bib string }{
+		{"Andrew Jackson", "Jackson, Andrew", "{Jackson}, Andrew"},
+		{"Ruby Scanlon", "Scanlon, Ruby", "{Scanlon}, Ruby"},
+		{"Jackson, Andrew", "Jackson, Andrew", "{Jackson}, Andrew"},
+		{"Martin Luther King Jr.", "King, Martin Luther, Jr.", "{King}, Jr., Martin Luther"},
+		{"Ludwig van Beethoven", "van Beethoven, Ludwig", "{van Beethoven}, Ludwig"},
+		{"Bill and Melinda Gates Foundation", "Bill and Melinda Gates Foundation", "{Bill and Melinda Gates Foundation}"},
+		{"Policy Lab", "Policy Lab", "{Policy Lab}"},
+		{"Reuters", "Reuters", "{Reuters}"},
+		{"Ministry of Science and Technology", "Ministry of Science and Technology", "{Ministry of Science and Technology}"},
+	} {
+		n := splitName(c.in)
+		if got := n.ris(); got != c.ris {
+			t.Errorf("RIS %q = %q, want %q", c.in, got, c.ris)
+		}
+		if got := n.bibtex(); got != c.bib {
+			t.Errorf("BibTeX %q = %q, want %q", c.in, got, c.bib)
+		}
+	}
+	if got := bibList("Bill and Melinda Gates Foundation"); got != "{Bill and Melinda Gates Foundation}" {
+		t.Errorf("publisher with and = %q", got)
+	}
+}
+
+// TestExportMarksFoldedCopies is the case: an export dropped the
+// copies search folded away (X-Total-Count 23, 22 rows). The count is the
+// rows written, and each row names the copies folded into it.
+func TestExportMarksFoldedCopies(t *testing.T) {
+	article := strings.Repeat("New tariffs on steel imports take effect next month, the ministry said, citing overcapacity abroad. ", 4)
+	docs := []index.Document{
+		{ID: "own", Title: "Steel tariffs", Text: article, Origin: "upload/steel.txt", Source: "CNAS"},
+		{ID: "feed-1", Title: "Steel tariffs", Text: article + " (Wire)", Origin: "https://wire.example/feed", Source: "Wire", URL: "https://wire.example/s", Published: index.MustDate("2025-02-01")},
+		{ID: "feed-2", Title: "Steel tariffs", Text: article + " Reposted.", Origin: "https://blog.example/feed", Source: "Blog"},
+		{ID: "note", Title: "Tariff note", Text: "Tariffs and trade."},
+		{ID: "other", Title: "Tariffs again", Text: "More tariffs on cars."},
+	}
+	s := newTestServer(t, docs...)
+	rec := s.do("GET", "/api/export?q=tariffs&format=csv", "", "")
+	recs, err := csv.NewReader(rec.Body).ReadAll()
+	if err != nil || rec.Code != 200 {
+		t.Fatalf("%d %v", rec.Code, err)
+	}
+	if got := rec.Header().Get("X-Total-Count"); got != strconv.Itoa(len(recs)-1) || len(recs)-1 != 3 {
+		t.Fatalf("X-Total-Count %s, %d rows; want 3 and 3", got, len(recs)-1)
+	}
+	col := func(r []string, name string) string { return r[slices.Index(csvHeader, name)] }
+	for _, r := range recs[1:] {
+		if col(r, "id") == "own" {
+			if got := col(r, "also_published_by"); !strings.Contains(got, "feed-1 (Wire, 2025-02-01, https://wire.example/s)") || !strings.Contains(got, "feed-2 (Blog)") {
+				t.Errorf("the user's upload represents the group but marks its copies as %q", got)
+			}
+			return
+		}
+	}
+	t.Errorf("the user's own upload does not represent the group: %v", recs)
 }

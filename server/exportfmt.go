@@ -58,7 +58,8 @@ var exportFormats = map[string]exportFormat{
 // ---- CSV: one row per document, lists joined with "; ".
 
 var csvHeader = []string{"rank", "id", "title", "author", "published", "source", "source_type", "country", "language",
-	"tags", "url", "link", "score", "mode", "keyword_rank", "semantic_rank", "similarity", "content_hash", "indexed_at", "extra"}
+	"tags", "url", "link", "score", "mode", "keyword_rank", "semantic_rank", "similarity", "content_hash", "indexed_at", "extra",
+	"also_published_by"}
 
 type csvWriter struct{ w *csv.Writer }
 
@@ -90,7 +91,27 @@ func (c csvWriter) row(r exportRow) error {
 	}
 	return c.w.Write(cells(strconv.Itoa(r.Rank), r.ID, r.Title, strings.Join(r.Author, "; "), r.Published, r.Source,
 		r.SourceType, r.Country, r.Language, strings.Join(r.Tags, "; "), r.URL, r.Link,
-		strconv.FormatFloat(r.Score, 'g', 6, 64), r.Mode, kw, sem, sim, r.ContentHash, indexed, extra))
+		strconv.FormatFloat(r.Score, 'g', 6, 64), r.Mode, kw, sem, sim, r.ContentHash, indexed, extra, copiesText(r.AlsoPublishedBy)))
+}
+
+// copiesText marks a row's folded copies in one cell (CSV) or note (RIS):
+// each copy's id, then its publisher, date and original URL where known,
+// so that no copy's metadata is lost from the export.
+func copiesText(cs []index.Copy) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		var about []string
+		for _, v := range []string{c.Source, c.Published, c.URL} {
+			if v != "" {
+				about = append(about, v)
+			}
+		}
+		parts[i] = c.ID
+		if len(about) > 0 {
+			parts[i] += " (" + strings.Join(about, ", ") + ")"
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // cells guards spreadsheet users against formula injection: documents
@@ -175,7 +196,7 @@ func (b bibWriter) row(r exportRow) error {
 	}
 	names := make([]string, len(r.Author))
 	for i, a := range r.Author {
-		names[i] = bibName(a)
+		names[i] = splitName(a).bibtex()
 	}
 	field("author", strings.Join(names, " and "))
 	if d, err := index.ParseDate(r.Published); err == nil && !d.IsZero() {
@@ -185,7 +206,7 @@ func (b bibWriter) row(r exportRow) error {
 		}
 		field("date", datePart(d))
 	}
-	field("publisher", texEscape(r.Source))
+	field("publisher", bibList(r.Source))
 	field("url", bibURL(firstNonEmpty(r.URL, r.Link)))
 	note := texEscape(web.SourceTypeLabel(r.SourceType))
 	if r.Link != "" { // document links hold no % or #, so \url takes them as they are
@@ -236,11 +257,11 @@ func bibKey(id string) string {
 	return k
 }
 
-// bibName protects a name BibTeX would split wrongly: an organisation
-// with "and" in it is braced whole.
-func bibName(name string) string {
-	e := texEscape(name)
-	if strings.Contains(" "+strings.ToLower(name)+" ", " and ") {
+// bibList protects a value biblatex reads as a list (publisher): an "and"
+// inside it would split it into two publishers, so it is braced whole.
+func bibList(v string) string {
+	e := texEscape(v)
+	if strings.Contains(" "+strings.ToLower(oneLine(v))+" ", " and ") {
 		return "{" + e + "}"
 	}
 	return e
@@ -304,7 +325,7 @@ func (w risWriter) row(r exportRow) error {
 	tag("ID", r.ID)
 	tag("TI", r.Title)
 	for _, a := range r.Author {
-		tag("AU", a)
+		tag("AU", splitName(a).ris())
 	}
 	if d, err := index.ParseDate(r.Published); err == nil && !d.IsZero() {
 		tag("PY", d.Time.Format("2006"))
@@ -319,6 +340,9 @@ func (w risWriter) row(r exportRow) error {
 	tag("UR", r.URL)
 	tag("UR", r.Link)
 	tag("N1", web.SourceTypeLabel(r.SourceType))
+	if len(r.AlsoPublishedBy) > 0 {
+		tag("N1", "Also published as "+copiesText(r.AlsoPublishedBy))
+	}
 	tag("DB", "policysearch")
 	tag("Y2", w.at.UTC().Format("2006/01/02"))
 	s.WriteString("ER  - \r\n\r\n")

@@ -69,7 +69,11 @@ func handleDocPage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 			d.Log.Warn("related documents", "id", doc.ID, "err", err, "request_id", c.GetString(ctxRequestID))
 			related = nil
 		}
-		render(c, d, pages, http.StatusOK, "doc", web.NewDocPage(doc, c.Request.URL.Query(), related))
+		copies, err := d.Index.Copies(c, doc.ID)
+		if err != nil { // as with related documents: the page still shows
+			d.Log.Warn("copies of a document", "id", doc.ID, "err", err, "request_id", c.GetString(ctxRequestID))
+		}
+		render(c, d, pages, http.StatusOK, "doc", web.NewDocPage(doc, c.Request.URL.Query(), related).WithCopies(copies))
 	}
 }
 

@@ -82,6 +82,9 @@ type Hit struct {
 	ContentHash string         `json:"content_hash,omitempty"`
 	IndexedAt   *time.Time     `json:"indexed_at,omitempty"`
 	Extra       map[string]any `json:"extra,omitempty"`
+	// AlsoPublishedBy are the hit's near-duplicate copies, which the
+	// search folded into it: an export marks them instead of dropping them.
+	AlsoPublishedBy []index.Copy `json:"also_published_by,omitempty"`
 }
 
 // FromHit is the frozen form of a search hit at 1-based rank. doc, when
@@ -89,7 +92,7 @@ type Hit struct {
 func FromHit(h index.Hit, rank int, doc *index.Document) Hit {
 	out := Hit{Rank: rank, ID: h.ID, Score: h.Score, Title: h.Title, Author: h.Author, Published: h.Published,
 		Source: h.Source, SourceType: h.SourceType, Country: h.Country, Language: h.Language, Tags: h.Tags,
-		URL: h.URL, Ranks: h.Ranks, Similarity: h.Similarity}
+		URL: h.URL, Ranks: h.Ranks, Similarity: h.Similarity, AlsoPublishedBy: h.AlsoPublishedBy}
 	if doc != nil {
 		out.ContentHash, out.Extra = doc.Hash, doc.Extra
 		if !doc.IndexedAt.IsZero() {

@@ -91,6 +91,7 @@ func (p *SearchPage) chips() {
 }
 
 func (p *SearchPage) facets() {
+	p.FacetsAbout = p.Results.FacetsApproximate
 	for _, f := range facetLabels {
 		g := FacetGroup{Name: f.name, Param: f.param, Label: f.label}
 		selected := p.State[f.param]

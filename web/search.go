@@ -41,22 +41,24 @@ type SearchPage struct {
 	Results *index.Results
 	Problem *Problem
 
-	Hits     []HitView
-	Facets   []FacetGroup
-	Years    FacetGroup
-	From     string
-	To       string
-	Active   []Chip // filters in force, each with a link that removes it
-	ClearAll string
-	Sorts    []Choice
-	Modes    []Choice // keyword ↔ semantic control; empty while semantic search is off
-	Banner   string   // why semantic ranking is unavailable, when it is
-	Hidden   []Hidden
-	Pager    Pager
-	Syntax   *SyntaxView // where a strict query failed to parse
-	Loose    string      // link that searches a failed strict query as plain words
-	Strict   string      // link that shows where a loosely searched query fails
-	Tools    *Tools      // export, cite and alerts; nil without results
+	Hits   []HitView
+	Facets []FacetGroup
+	Years  FacetGroup
+	// FacetsAbout shows facet counts as "about N": they are estimates.
+	FacetsAbout bool
+	From        string
+	To          string
+	Active      []Chip // filters in force, each with a link that removes it
+	ClearAll    string
+	Sorts       []Choice
+	Modes       []Choice // keyword ↔ semantic control; empty while semantic search is off
+	Banner      string   // why semantic ranking is unavailable, when it is
+	Hidden      []Hidden
+	Pager       Pager
+	Syntax      *SyntaxView // where a strict query failed to parse
+	Loose       string      // link that searches a failed strict query as plain words
+	Strict      string      // link that shows where a loosely searched query fails
+	Tools       *Tools      // export, cite and alerts; nil without results
 }
 
 // HitView is one result with the links and labels the template needs.
@@ -69,6 +71,7 @@ type HitView struct {
 	Host      string // the original URL shortened for display
 	SafeURL   string // URL if it is http(s), else ""
 	Found     *Provenance
+	Copies    []CopyView // also published by
 }
 
 // Provenance says how a hit was found once semantic ranking takes part.
@@ -270,6 +273,7 @@ func (p *SearchPage) semantic() {
 func (p *SearchPage) hitView(h index.Hit, n int) HitView {
 	v := HitView{Hit: h, N: n, TypeLabel: SourceTypeLabel(h.SourceType)}
 	v.Href = DocHref(h.ID, p.State)
+	v.Copies = copyViews(h.AlsoPublishedBy, p.State)
 	if u, err := url.Parse(h.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		v.SafeURL = h.URL
 		v.Host = strings.TrimPrefix(u.Host, "www.") + strings.TrimSuffix(u.EscapedPath(), "/")
@@ -372,4 +376,12 @@ func (p *SearchPage) Took() string {
 		return "under 0.1 ms"
 	}
 	return strconv.FormatFloat(p.Results.TookMS, 'f', 1, 64) + " ms"
+}
+
+// PageOf is the page snippet i is on, for a paged source (PDF), or 0.
+func (h HitView) PageOf(i int) int {
+	if i < len(h.SnippetPages) {
+		return h.SnippetPages[i]
+	}
+	return 0
 }

@@ -6,6 +6,7 @@
 //   - "10k": each speech's sentences grouped until a passage holds at
 //     least 160 words (about 170 on average): 10,043 passages, 1.8 million
 //     words, every word of the corpus once.
+//
 //   - "100k": two copies of the corpus cut into 36-word windows; the second
 //     copy's windows start half a window later (its first passage is the
 //     speech's first 18 words), so no passage of one copy equals or
@@ -13,6 +14,13 @@
 //     words. Windows that half overlap are far below the near-duplicate
 //     detector's 0.7 similarity (and most are under its 40-word minimum),
 //     so no passage is folded into another as a syndicated copy.
+//
+//   - "1m": 1,000,000 passages of 3 to 5 sentences each drawn at random
+//     (fixed seed) from all 64 thousand sentences of all speeches, about
+//     110 million words; each sentence is in some 60 passages, but no three
+//     sentences are together in two passages, so no two passages share more
+//     than half their text and none is folded into another as a copy. A
+//     passage takes its speech fields from its first sentence.
 //
 // A passage becomes one document: id = speech id + "-p" (or "-q" for the
 // second copy) + passage number, title = speech title + " — passage N",
@@ -32,13 +40,14 @@ import (
 )
 
 // Sizes are the corpora Build knows.
-var Sizes = []string{"10k", "100k"}
+var Sizes = []string{"10k", "100k", "1m"}
 
 const (
 	minWords10k  = 160
 	window100k   = 36
 	offset100k   = window100k / 2
 	maxLineBytes = 64 << 20
+	passages1m   = 1_000_000
 )
 
 // Speech is one line of sotu.jsonl.
@@ -84,9 +93,12 @@ func ReadSOTU(path string) ([]Speech, error) {
 	return out, sc.Err()
 }
 
-// Build cuts the speeches into the passages of corpus size ("10k" or
-// "100k"), in speech order.
+// Build cuts the speeches into the passages of corpus size (one of
+// Sizes), in speech order for "10k" and "100k".
 func Build(speeches []Speech, size string) ([]Doc, error) {
+	if size == "1m" {
+		return sampled(speeches, passages1m), nil
+	}
 	var out []Doc
 	for _, s := range speeches {
 		switch size {

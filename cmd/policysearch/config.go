@@ -26,8 +26,8 @@ type Config struct {
 	// APIKey grants writes; the CLI sends it when it talks to a running
 	// server. Never logged.
 	APIKey string
-	// EmbeddingsSource is off or a URL (semantic.go); empty defers to
-	// Embeddings.URL, and an empty URL turns semantic ranking off.
+	// EmbeddingsSource is off, builtin or a URL (semantic.go); empty
+	// means Embeddings.URL if set, else the built-in model.
 	EmbeddingsSource string
 	// Embeddings configures semantic ranking.
 	Embeddings embedding.Config
@@ -87,8 +87,8 @@ func dataFlags(fs *pflag.FlagSet, c *Config) {
 func embeddingFlags(fs *pflag.FlagSet, c *Config) {
 	e := &c.Embeddings
 	e.Defaults()
-	fs.StringVar(&c.EmbeddingsSource, "embeddings", c.EmbeddingsSource, "semantic ranking: off, or the base URL of an OpenAI-compatible API; empty = --embeddings-url (env POLICYSEARCH_EMBEDDINGS)")
-	fs.StringVar(&e.URL, "embeddings-url", e.URL, "OpenAI-compatible API base URL, e.g. http://127.0.0.1:11434/v1; empty = keyword search only (env POLICYSEARCH_EMBEDDINGS_URL)")
+	fs.StringVar(&c.EmbeddingsSource, "embeddings", c.EmbeddingsSource, "semantic ranking: off, builtin (the model inside the binary), or the base URL of an OpenAI-compatible API; empty = --embeddings-url if set, else builtin (env POLICYSEARCH_EMBEDDINGS)")
+	fs.StringVar(&e.URL, "embeddings-url", e.URL, "OpenAI-compatible API base URL, e.g. http://127.0.0.1:11434/v1; empty = the built-in model (env POLICYSEARCH_EMBEDDINGS_URL)")
 	fs.StringVar(&e.Model, "embeddings-model", e.Model, "embedding model name (env POLICYSEARCH_EMBEDDINGS_MODEL)")
 	fs.IntVar(&e.BatchSize, "embeddings-batch-size", e.BatchSize, "inputs per embeddings request (env POLICYSEARCH_EMBEDDINGS_BATCH_SIZE)")
 	fs.IntVar(&e.Concurrency, "embeddings-concurrency", e.Concurrency, "embeddings requests in flight while indexing (env POLICYSEARCH_EMBEDDINGS_CONCURRENCY)")

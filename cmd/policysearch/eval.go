@@ -40,7 +40,7 @@ func evalCmd() command {
 		flags: func(fs *pflag.FlagSet, c *Config) {
 			ef.fs = fs
 			fs.StringVar(&ef.format, "format", "", "collection layout: cranfield (TREC-style XML) or beir (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
-			fs.StringVar(&ef.mode, "mode", "", "keyword, hybrid or semantic; default as the API: hybrid with an embeddings endpoint, else keyword")
+			fs.StringVar(&ef.mode, "mode", "", "keyword, hybrid or semantic; default as the API: hybrid, or keyword with --embeddings off")
 			fs.BoolVar(&ef.json, "json", false, "print the figures and per-query results as JSON")
 			fs.StringVar(&ef.run, "run", "", "also write the rankings to FILE as a TREC run (qid Q0 docid rank score policysearch)")
 			fs.Float64Var(&ef.ratio, "semantic-ratio", index.DefaultSemanticRatio, "hybrid: weight of meaning against keywords, 0..1")
@@ -164,18 +164,23 @@ func runEval(ctx context.Context, cfg *Config, ef *evalFlags, args []string, io 
 // name, and its store in the cache unless --cache off.
 func evalSemantic(cfg *Config, ef *evalFlags, collDir string, log *slog.Logger) (eval.Config, error) {
 	ecfg := eval.Config{Log: log, Embeddings: cfg.Embeddings}
+	_, m, err := cfg.semanticModel()
+	if err != nil {
+		return ecfg, err
+	}
 	model := cfg.Embeddings.Model
+	if m != nil {
+		ecfg.Model, model = m, m.Model()
+	}
 	if ef.cache == "off" {
 		return ecfg, nil
 	}
 	root := ef.cache
 	if root == "" {
-		var err error
 		if root, err = eval.DefaultCacheRoot(); err != nil {
 			return ecfg, fmt.Errorf("no user cache directory (%v): give --cache DIR or --cache off", err)
 		}
 	}
-	var err error
 	ecfg.Store, err = eval.CacheFile(root, collDir, model)
 	return ecfg, err
 }

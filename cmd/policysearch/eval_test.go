@@ -29,7 +29,7 @@ func runEvalCmd(t *testing.T, getenv map[string]string, args ...string) (string,
 
 func TestEvalBEIR(t *testing.T) {
 	runFile := filepath.Join(t.TempDir(), "run.txt")
-	out, stderr, err := runEvalCmd(t, nil, "--format", "beir", beirFixture, "--run", runFile)
+	out, stderr, err := runEvalCmd(t, nil, "--format", "beir", "--mode", "keyword", beirFixture, "--run", runFile)
 	if err != nil {
 		t.Fatalf("eval: %v", err)
 	}
@@ -55,7 +55,7 @@ func TestEvalBEIR(t *testing.T) {
 }
 
 func TestEvalJSON(t *testing.T) {
-	out, _, err := runEvalCmd(t, nil, "--format", "beir", "--json", beirFixture)
+	out, _, err := runEvalCmd(t, nil, "--format", "beir", "--mode", "keyword", "--json", beirFixture)
 	if err != nil {
 		t.Fatalf("eval: %v", err)
 	}
@@ -92,6 +92,18 @@ func TestEvalHybridAgainstLoopbackModel(t *testing.T) {
 	}
 	if srv.Inputs() == 0 {
 		t.Error("the embeddings endpoint was never called")
+	}
+}
+
+// TestEvalBuiltinByDefault: with no endpoint configured eval runs hybrid
+// with the model inside the binary, and no query falls back to keywords.
+func TestEvalBuiltinByDefault(t *testing.T) {
+	out, stderr, err := runEvalCmd(t, nil, "--format", "beir", "--baseline", "keyword", "--cache", t.TempDir(), beirFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "model builtin:use-lite@") || !strings.Contains(out, "keyword_fallbacks=0") || !strings.Contains(out, "vs keyword") {
+		t.Errorf("stdout %q, stderr %q: want a hybrid run with the built-in model and no fallbacks", out, stderr)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +25,16 @@ func serveData(t *testing.T, data string, envs map[string]string, args ...string
 	var out, errs syncBuffer
 	done := make(chan error, 1)
 	argv := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "text", "--seeds=false"}, args...)
+	if _, set := envs["POLICYSEARCH_EMBEDDINGS"]; !set {
+		// These tests count keyword hits; hybrid search would add the
+		// nearest documents by meaning, and embedding them costs CPU the
+		// other tests need. The default (built-in model) has its own test.
+		envs = maps.Clone(envs)
+		if envs == nil {
+			envs = map[string]string{}
+		}
+		envs["POLICYSEARCH_EMBEDDINGS"] = "off"
+	}
 	go func() { done <- run(ctx, argv, env(envs), &out, &errs) }()
 	deadline := time.Now().Add(20 * time.Second)
 	base := ""

@@ -62,7 +62,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		return err
 	}
 	defer leave()
-	sem, err := openSemantic(ctx, cfg, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
+	sem, err := openSemantic(cfg, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,11 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		ix.SetDefaultSemanticRatio(cfg.SemanticRatio)
 		ix.OnChange(sem.OnChange)
 		sem.Start(semCtx, ix)
-		log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", sem.Model())
+		if cfg.Embeddings.URL == "" {
+			log.Info("semantic ranking on, built-in model", "model", sem.Model())
+		} else {
+			log.Info("semantic ranking on", "endpoint", cfg.Embeddings.URL, "model", sem.Model())
+		}
 	} else {
 		log.Info("semantic ranking off (POLICYSEARCH_EMBEDDINGS)")
 	}

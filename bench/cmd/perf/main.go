@@ -7,6 +7,7 @@
 //
 //	go run ./bench/cmd/perf -corpus 10k
 //	go run ./bench/cmd/perf -corpus 100k
+//	nice -n 10 go run ./bench/cmd/perf -corpus 1m -rounds 3 -phases ingest,restart,search,pasted
 //
 // Corpora are built from ../shared/corpora/sotu.jsonl (see bench/corpus)
 // into bench/results/, which also receives the report as markdown.
@@ -55,12 +56,16 @@ type config struct {
 	semantic, keep, fromTree                 bool
 	out, bin, sotu                           string
 	phases                                   map[string]bool
+	methods                                  []string // ingest methods
 	cmdline                                  string
 }
 
+// pastedQueries is how many 200-word pasted queries the pasted phase sends.
+const pastedQueries = 50
+
 // allPhases are the parts of a run, in order; ingest always runs, since
 // the others need its indexes.
-var allPhases = []string{"ingest", "restart", "search", "zipf", "semantic"}
+var allPhases = []string{"ingest", "restart", "search", "pasted", "zipf", "semantic"}
 
 // env is what the phases share.
 type env struct {
@@ -79,8 +84,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("perf", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var concs, zipfConcs, phases string
-	fs.StringVar(&c.size, "corpus", "10k", "corpus size: 10k or 100k passages")
+	var concs, zipfConcs, phases, methods string
+	fs.StringVar(&c.size, "corpus", "10k", "corpus size: 10k, 100k or 1m passages")
 	fs.IntVar(&c.ingestRounds, "ingest-rounds", 3, "rounds of the three ingest methods")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of the 200-query search comparison")
 	fs.IntVar(&c.zipfRounds, "zipf-rounds", 3, "rounds of the Zipf log comparison")
@@ -97,8 +102,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sotu, "sotu", "", "path of sotu.jsonl (default ../shared/corpora/sotu.jsonl beside the module)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the indexes and data directories")
 	fs.StringVar(&phases, "phases", strings.Join(allPhases, ","), "parts to run, comma-separated: "+strings.Join(allPhases, ", "))
+	fs.StringVar(&methods, "ingest", "bleve,api,add", "ingest methods: bleve and api always run (later phases use their indexes); add is optional")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.methods = []string{methodBleve, methodAPI}
+	if strings.Contains(methods, "add") {
+		c.methods = append(c.methods, methodAdd)
 	}
 	c.cmdline = strings.TrimSpace("go run ./bench/cmd/perf " + strings.Join(args, " "))
 	c.phases = map[string]bool{"ingest": true}
@@ -176,7 +186,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rep.commit = "binary " + e.bin
 	}
 
-	if rep.ingest, err = ingestRounds(ctx, e, c.ingestRounds); err != nil {
+	if rep.ingest, err = ingestRounds(ctx, e, c.ingestRounds, c.methods); err != nil {
 		return err
 	}
 	last := func(m string) string { rs := rep.ingest[m]; return rs[len(rs)-1].dir }
@@ -185,7 +195,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		psData: dirSize(data), bleve: dirSize(bleveDir)}
 
 	for i := range c.starts * b2i(c.phases["restart"]) {
-		p, err := serve.Start(e.bin, data, e.log, serve.Env())
+		p, err := serve.Start(e.bin, data, e.log, serve.Env(keywordOnly))
 		if err != nil {
 			return err
 		}
@@ -205,18 +215,32 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	zlog := corpus.ZipfLog(queries, c.zipfN, c.zipfS)
 	rep.zipfDistinct = corpus.Distinct(zlog)
-	if c.phases["search"] || c.phases["zipf"] {
+	var pasted []corpus.Request
+	if c.phases["pasted"] {
+		speeches, err := corpus.ReadSOTU(c.sotu)
+		if err != nil {
+			return err
+		}
+		for _, q := range corpus.Pasted(speeches, pastedQueries) {
+			pasted = append(pasted, corpus.Request{Q: q})
+		}
+		rep.pastedN = len(pasted)
+	}
+	if c.phases["search"] || c.phases["zipf"] || c.phases["pasted"] {
 		idx, err := bleve.Open(bleveDir)
 		if err != nil {
 			return err
 		}
-		p, err := serve.Start(e.bin, data, e.log, serve.Env())
+		p, err := serve.Start(e.bin, data, e.log, serve.Env(keywordOnly))
 		if err != nil {
 			idx.Close()
 			return err
 		}
 		if c.phases["search"] {
 			rep.search, err = searchRounds(ctx, e, p, idx, reqs, c.rounds, c.concs)
+		}
+		if err == nil && c.phases["pasted"] {
+			rep.pasted, err = searchRounds(ctx, e, p, idx, pasted, c.rounds, []int{1})
 		}
 		if err == nil && c.phases["zipf"] {
 			rep.zipf, err = zipfRounds(ctx, e, p, idx, zlog, c.zipfRounds, c.zipfConcs)

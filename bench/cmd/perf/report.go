@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"policysearch/bench/corpus"
 	"policysearch/bench/serve"
 )
 
@@ -31,8 +32,9 @@ type report struct {
 	ingest                map[string][]ingestResult
 	sizes                 sizes
 	restarts              []time.Duration
-	search, zipf          passes
+	search, zipf, pasted  passes
 	zipfDistinct          int
+	pastedN               int
 	mem                   serve.Memory
 	sem                   *semanticResult
 }
@@ -49,7 +51,7 @@ func (r *report) markdown() string {
 	w("### Bulk ingest (median of %d rounds, methods alternating)\n\n", c.ingestRounds)
 	w("| method | docs/s | MB/s | ratio to raw bleve | goal ≥ 0.9× | per round docs/s | CPU s | CPU / raw bleve's |\n|---|---:|---:|---:|---|---|---:|---:|\n")
 	base := r.ingest[methodBleve]
-	for _, m := range []string{methodBleve, methodAPI, methodAdd} {
+	for _, m := range c.methods {
 		rs := r.ingest[m]
 		var dps, mbs, ratios, cpu, cpuRatios []float64
 		var each []string
@@ -65,9 +67,24 @@ func (r *report) markdown() string {
 		}
 		w("| %s | %.0f | %.2f | %.2f× | %s | %s | %.2f | %.2f× |\n", m, median(dps), median(mbs), median(ratios), goal, strings.Join(each, ", "), median(cpu), median(cpuRatios))
 	}
+	if api := r.ingest[methodAPI]; len(api) > 0 {
+		var took, peak []float64
+		for _, x := range api {
+			took, peak = append(took, x.took.Seconds()), append(peak, float64(x.peak))
+		}
+		w("\nAPI ingest of %d passages: %.0f s, server peak RSS %.0f MiB", r.docs, median(took), median(peak)/(1<<20))
+		if c.size == "1m" {
+			w(" (goals ≤ 600 s: %s; ≤ 3 GiB: %s)", verdict(median(took) <= 600, "%.0f s over", median(took)-600),
+				verdict(median(peak) <= 3<<30, "%.0f MiB over", (median(peak)-3<<30)/(1<<20)))
+		}
+		w("\n")
+	}
 
 	if len(r.search) > 0 {
 		r.searchSection(&b)
+	}
+	if len(r.pasted) > 0 {
+		r.pastedSection(&b)
 	}
 	if len(r.zipf) > 0 {
 		r.zipfSection(&b)
@@ -92,7 +109,14 @@ func (r *report) searchSection(b *strings.Builder) {
 	w("| c | engine | QPS | p50 ms | p95 ms | p99 ms | QPS / page | p99 / page | QPS / bare |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, conc := range c.concs {
 		for _, eng := range []string{engPage, engBare, engPS} {
-			r.searchRow(b, conc, eng)
+			r.searchRow(b, r.search, conc, eng)
+		}
+	}
+	if ps := r.search[1][engPS]; len(ps) > 0 {
+		p50, p99 := stat(ps, func(p pass) float64 { return float64(p.pct(50)) }), stat(ps, func(p pass) float64 { return float64(p.pct(99)) })
+		if c.size == "1m" {
+			w("\nc=1 page latency: p50 %s ms (goal ≤ 25 ms: %s), p99 %s ms (goal ≤ 80 ms: %s)", msf(ps, 50),
+				verdict(p50 <= 25e6, "%.1f ms over", (p50-25e6)/1e6), msf(ps, 99), verdict(p99 <= 80e6, "%.1f ms over", (p99-80e6)/1e6))
 		}
 	}
 	for _, conc := range c.concs {
@@ -131,8 +155,12 @@ func (r *report) restartSection(b *strings.Builder) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	med := medianDur(r.restarts)
 	w("\n### Restart: exec of `policysearch serve` to its first answered search (%d starts, warm page cache)\n\n", len(r.restarts))
-	w("| median | fastest | slowest | goal ≤ 2 s |\n|---:|---:|---:|---|\n| %s | %s | %s | %s |\n",
-		sec(med), sec(slices.Min(r.restarts)), sec(slices.Max(r.restarts)), verdict(med <= 2*time.Second, "%.2f s over", (med-2*time.Second).Seconds()))
+	goal := 2 * time.Second // issue 7 at 100k; issue 17 allows 5 s at 1m
+	if r.cfg.size == "1m" {
+		goal = 5 * time.Second
+	}
+	w("| median | fastest | slowest | goal ≤ %s |\n|---:|---:|---:|---|\n| %s | %s | %s | %s |\n", goal,
+		sec(med), sec(slices.Min(r.restarts)), sec(slices.Max(r.restarts)), verdict(med <= goal, "%.2f s over", (med-goal).Seconds()))
 
 }
 
@@ -159,12 +187,29 @@ func (r *report) sizeSection(b *strings.Builder) {
 	}
 }
 
-func (r *report) searchRow(b *strings.Builder, conc int, eng string) {
-	ps := r.search[conc][eng]
+// pastedSection reports the 200-word pasted queries (issue 17: p95 ≤ 300
+// ms at 100k passages).
+func (r *report) pastedSection(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	w("\n### Pasted queries: %d runs of %d words, c = 1 (median of %d rounds, engines alternating)\n\n", r.pastedN, corpus.PastedWords, r.cfg.rounds)
+	w("| c | engine | QPS | p50 ms | p95 ms | p99 ms | QPS / page | p99 / page | QPS / bare |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, eng := range []string{engPage, engBare, engPS} {
+		r.searchRow(b, r.pasted, 1, eng)
+	}
+	p95 := stat(r.pasted[1][engPS], func(p pass) float64 { return float64(p.pct(95)) })
+	goal := "the goal, ≤ 300 ms, is for 100k"
+	if r.cfg.size == "100k" {
+		goal = "goal ≤ 300 ms: " + verdict(p95 <= 300e6, "%.0f ms over", (p95-300e6)/1e6)
+	}
+	w("\npolicysearch p95 %s ms (%s)\n", msf(r.pasted[1][engPS], 95), goal)
+}
+
+func (r *report) searchRow(b *strings.Builder, all passes, conc int, eng string) {
+	ps := all[conc][eng]
 	qps := func(p pass) float64 { return p.qps() }
 	p99 := func(p pass) float64 { return float64(p.pct(99)) }
 	fmt.Fprintf(b, "| %d | %s | %.1f | %s | %s | %s | %.2f× | %.2f× | %.2f× |\n", conc, eng, stat(ps, qps), msf(ps, 50), msf(ps, 95), msf(ps, 99),
-		ratio(ps, r.search[conc][engPage], qps), ratio(ps, r.search[conc][engPage], p99), ratio(ps, r.search[conc][engBare], qps))
+		ratio(ps, all[conc][engPage], qps), ratio(ps, all[conc][engPage], p99), ratio(ps, all[conc][engBare], qps))
 }
 
 func (r *report) semantic(b *strings.Builder) {
