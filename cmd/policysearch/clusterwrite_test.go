@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -22,8 +23,8 @@ type clusterWriter struct {
 	// acked maps id to the content hash of its last acknowledged write,
 	// "" after an acknowledged delete.
 	acked        map[string]string
-	order        []string // ids in first-write order
-	ops          int      // acknowledged writes
+	order        []string     // ids in first-write order
+	ops          atomic.Int64 // acknowledged writes; read while it runs
 	longestPause time.Duration
 	failed       error
 }
@@ -45,7 +46,7 @@ func (w *clusterWriter) run(ctx context.Context) {
 			w.order = append(w.order, id)
 		}
 		w.acked[id] = hash
-		w.ops++
+		w.ops.Add(1)
 		w.longestPause = max(w.longestPause, time.Since(last))
 		last = time.Now()
 		time.Sleep(10 * time.Millisecond)
