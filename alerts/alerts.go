@@ -179,6 +179,7 @@ type Doc struct {
 type Evidence struct {
 	Kind        string   `json:"kind"` // keyword or semantic
 	Terms       []string `json:"terms,omitempty"`
+	Phrases     []string `json:"phrases,omitempty"` // the query's quoted phrases it holds
 	Similarity  *float64 `json:"similarity,omitempty"`
 	Passage     *int     `json:"passage,omitempty"`
 	PassageHTML string   `json:"passage_html"`

@@ -232,7 +232,7 @@ func (s *Service) alerts() []*active {
 func (s *Service) pendingFor(a *active, d docRef, m index.Match) pending {
 	e := Entry{ID: newID() + newID(), AlertID: a.ID, MatchedAt: time.Now().UTC(),
 		Document: Doc{ID: m.ID, Title: m.Title, URL: m.URL, Source: m.Source, Published: m.Published, ContentHash: d.hash},
-		Match:    Evidence{Kind: m.Kind, Terms: m.Terms, Similarity: m.Similarity, Passage: m.Passage, PassageHTML: m.PassageHTML}}
+		Match:    Evidence{Kind: m.Kind, Terms: m.Terms, Phrases: m.Phrases, Similarity: m.Similarity, Passage: m.Passage, PassageHTML: m.PassageHTML}}
 	if s.cfg.BaseURL != "" {
 		e.Document.Link = s.cfg.BaseURL + "/doc/" + url.PathEscape(m.ID)
 	}

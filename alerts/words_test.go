@@ -16,6 +16,7 @@ func TestAlertNeedsEveryWordOfAShortQuery(t *testing.T) {
 	r := newRig(t, Config{})
 	rc := newReceiver(t)
 	a := r.create(Alert{Params: "q=export+controls+chips", WebhookURL: rc.srv.URL + "/hook"})
+	phrase := r.create(Alert{Params: "q=%22export+controls%22+chips"})
 	r.put(index.Document{ID: "pest", Title: "Farm bill extends pest control grants", Text: "The farm bill extends grants for pest control on small farms."},
 		index.Document{ID: "grain", Title: "Export growth", Text: "Exports of grain grew; chips were not part of it."},
 		index.Document{ID: "chips", Title: "Chip export controls", Text: "New export controls restrict sales of advanced chips."})
@@ -40,6 +41,10 @@ func TestAlertNeedsEveryWordOfAShortQuery(t *testing.T) {
 		if !slices.Contains(m.Terms, w) {
 			t.Errorf("evidence terms %q lack %q", m.Terms, w)
 		}
+	}
+	ps, err := r.svc.Entries(context.Background(), phrase.ID, 10)
+	if err != nil || len(ps) != 1 || !slices.Equal(ps[0].Match.Phrases, []string{"export controls"}) {
+		t.Errorf("the phrase alert's entries %+v (%v), want chips holding \"export controls\"", ps, err)
 	}
 	feed, err := r.svc.Feed(context.Background(), a.ID, "http://search.example")
 	if err != nil {

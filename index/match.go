@@ -31,6 +31,7 @@ type Match struct {
 	Published   string   `json:"published,omitempty"`
 	Kind        string   `json:"kind"`
 	Terms       []string `json:"terms,omitempty"`
+	Phrases     []string `json:"phrases,omitempty"` // the query's quoted phrases found word for word
 	Similarity  *float64 `json:"similarity,omitempty"`
 	Passage     *int     `json:"passage,omitempty"` // 0-based passage number (semantic)
 	PassageHTML string   `json:"passage_html"`
@@ -57,19 +58,21 @@ func (ix *Index) Match(ctx context.Context, q Query, ids []string) ([]Match, err
 		return nil, err
 	}
 	only := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), uq)
-	return ix.keywordMatches(ctx, withFilter(only, filterQuery(q.Filters)), len(ids))
+	return ix.keywordMatches(ctx, withFilter(only, filterQuery(q.Filters)), len(ids), ix.phrasesOf(s.expr))
 }
 
 // keywordMatches runs top for at most n hits and returns each hit's
-// keyword evidence.
-func (ix *Index) keywordMatches(ctx context.Context, top query.Query, n int) ([]Match, error) {
+// keyword evidence, with which of phrases it holds.
+func (ix *Index) keywordMatches(ctx context.Context, top query.Query, n int, phrases []queryPhrase) ([]Match, error) {
 	res, err := ix.run(ctx, top, Query{Sort: SortRelevance}, page{size: n, fields: true})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Match, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		out = append(out, keywordMatch(h))
+		m := keywordMatch(h)
+		m.Phrases = phrasesIn(h, phrases)
+		out = append(out, m)
 	}
 	return out, nil
 }

@@ -83,7 +83,7 @@ func TestMatch(t *testing.T) {
 			}
 			for i := range ms {
 				a, b := ms[i], pms[i]
-				if a.ID != b.ID || a.PassageHTML != b.PassageHTML || a.TitleHTML != b.TitleHTML || !slices.Equal(a.Terms, b.Terms) {
+				if a.ID != b.ID || a.PassageHTML != b.PassageHTML || a.TitleHTML != b.TitleHTML || !slices.Equal(a.Terms, b.Terms) || !slices.Equal(a.Phrases, b.Phrases) {
 					t.Errorf("percolator %+v\nMatch      %+v", b, a)
 				}
 			}

@@ -117,7 +117,7 @@ func (p *Percolator) MatchSaved(ctx context.Context, s *Saved) ([]Match, error) 
 	if err != nil {
 		return nil, err
 	}
-	return p.view.keywordMatches(ctx, withFilter(uq, filterQuery(s.q.Filters)), p.n)
+	return p.view.keywordMatches(ctx, withFilter(uq, filterQuery(s.q.Filters)), p.n, p.view.phrasesOf(s.expr))
 }
 
 // Close releases the in-memory index.

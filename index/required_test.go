@@ -77,3 +77,34 @@ func matchIDs(ms []Match) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestMatchNamesThePhrasesItHolds(t *testing.T) {
+	ix := openTest(t, requiredDocs...)
+	all := []string{"chips", "pest", "export", "far"}
+	cases := []struct {
+		q    string
+		want map[string][]string // id → phrases; ids not listed must not match
+	}{
+		{`"export controls" chips`, map[string][]string{"chips": {"export controls"}}},
+		{`"export controls" OR "pest control"`, map[string][]string{"chips": {"export controls"}, "pest": {"pest control"}}},
+		{`"export controls" -"pest control"`, map[string][]string{"chips": {"export controls"}}},
+		{`export controls`, map[string][]string{"chips": nil, "far": nil}},
+	}
+	for _, c := range cases {
+		t.Run(c.q, func(t *testing.T) {
+			ms, err := ix.Match(context.Background(), Query{Text: c.q}, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) != len(c.want) {
+				t.Fatalf("matched %v, want %v", matchIDs(ms), c.want)
+			}
+			for _, m := range ms {
+				want, ok := c.want[m.ID]
+				if !ok || !slices.Equal(m.Phrases, want) {
+					t.Errorf("%s: phrases %q, want %q", m.ID, m.Phrases, want)
+				}
+			}
+		})
+	}
+}
