@@ -24,7 +24,7 @@ type Bulk[T any] struct {
 	ix     Putter
 	report func([]BulkItem[T]) error
 	cur    []BulkItem[T]
-	size   int
+	size   weight
 	jobs   chan []BulkItem[T]
 	stop   chan struct{} // closed when the writer stops taking batches
 	done   chan struct{} // closed when the writer has returned
@@ -51,29 +51,29 @@ func NewBulk[T any](ctx context.Context, ix Putter, report func([]BulkItem[T]) e
 
 // Add queues doc. It returns an error only when the load has stopped.
 func (b *Bulk[T]) Add(tag T, doc Document) error {
-	return b.push(BulkItem[T]{Tag: tag, Doc: &doc}, docBytes(&doc))
+	return b.push(BulkItem[T]{Tag: tag, Doc: &doc}, weigh(&doc))
 }
 
 // Fail passes an input that could not be decoded through to report, in
 // its place among the others.
 func (b *Bulk[T]) Fail(tag T, err error) error {
-	return b.push(BulkItem[T]{Tag: tag, Err: err}, 0)
+	return b.push(BulkItem[T]{Tag: tag, Err: err}, weight{})
 }
 
 // push queues it, first sending the batch it would not fit in, and sends
 // a batch as soon as it is full by count (a byte-full one waits for the
 // document that does not fit, or Close).
-func (b *Bulk[T]) push(it BulkItem[T], size int) error {
+func (b *Bulk[T]) push(it BulkItem[T], w weight) error {
 	if b.ended {
 		return errBulkClosed
 	}
-	if !fits(len(b.cur), b.size, size) {
+	if !fits(len(b.cur), b.size, w) {
 		if err := b.send(); err != nil {
 			return err
 		}
 	}
 	b.cur = append(b.cur, it)
-	b.size += size
+	b.size = b.size.add(w)
 	if len(b.cur) == batchSize {
 		return b.send()
 	}
@@ -91,7 +91,7 @@ func (b *Bulk[T]) send() error {
 	}
 	select {
 	case b.jobs <- b.cur:
-		b.cur, b.size = nil, 0
+		b.cur, b.size = nil, weight{}
 		return nil
 	case <-b.stop:
 		return b.err

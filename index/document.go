@@ -213,13 +213,11 @@ func (d *Document) Normalize() error {
 		return InvalidField("id", "%q is not a valid id: use 1-200 letters, digits and . _ : ~ @ + -, starting with a letter or digit", truncate(d.ID, 60))
 	case d.Title == "" && d.Text == "":
 		return InvalidField("text", "a document needs a title or a text")
-	case len(d.Title) > 2000:
-		return InvalidField("title", "is longer than 2000 bytes")
 	}
 	if d.SourceType != "" && !slices.Contains(SourceTypes, d.SourceType) {
 		return InvalidField("source_type", "%q is not one of %s", truncate(d.SourceType, 40), strings.Join(SourceTypes, ", "))
 	}
-	return nil
+	return d.checkBudget()
 }
 
 // ComputeHash sets Hash from everything that affects search or display,

@@ -22,6 +22,9 @@ const (
 	Unavailable
 	// TooLarge means the input exceeds a configured limit.
 	TooLarge
+	// NoSpace means the disk is full: nothing was stored, and the same
+	// write will succeed once space returns.
+	NoSpace
 )
 
 // Error is the one error vocabulary of policysearch: a kind, a stable code

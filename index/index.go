@@ -42,6 +42,9 @@ type Index struct {
 	// are re-indexed from the store before the swap. nil when no rebuild.
 	dirty map[string]bool
 	alias bleve.IndexAlias
+	// unsettled is set when a bleve batch failed after the store took
+	// it; the next write indexes the pending documents first.
+	unsettled bool
 
 	semantic Semantic     // nil: keyword search only
 	dups     *dupIndex    // near-duplicate fingerprints of every document

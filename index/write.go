@@ -75,25 +75,15 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 	return results, nil
 }
 
-// batchBytes bounds the text in one bleve batch. Bleve builds a batch's
-// segment in memory at several times the text's size, so a few long
-// speeches in one batch would set the process's memory high-water mark.
-const batchBytes = 4 << 20
-
-// docBytes is what a document weighs against batchBytes.
-func docBytes(d *Document) int { return len(d.Text) + len(d.Title) }
-
-// fits reports whether a batch of n documents and size bytes of text
-// takes one more of add bytes: up to batchSize documents and batchBytes,
-// but a batch always takes its first document. Put and Bulk both cut
-// batches by it, so a Bulk batch is one Put transaction.
-func fits(n, size, add int) bool { return n == 0 || (n < batchSize && size+add <= batchBytes) }
-
 // batchEnd returns where the batch starting at start ends.
 func batchEnd(docs []*Document, start int) int {
-	end, size := start, 0
-	for end < len(docs) && fits(end-start, size, docBytes(docs[end])) {
-		size += docBytes(docs[end])
+	end, sum := start, weight{}
+	for end < len(docs) {
+		w := weigh(docs[end])
+		if !fits(end-start, sum, w) {
+			break
+		}
+		sum = sum.add(w)
 		end++
 	}
 	return end
@@ -106,6 +96,9 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.settleDeferred(); err != nil {
+		return nil, err
+	}
 	old, err := ix.store.hashes(ids)
 	if err != nil {
 		return nil, err
@@ -135,16 +128,24 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 		return results, nil
 	}
 	changed := make([]*Document, len(order))
+	var sum weight
 	for i, id := range order {
 		changed[i] = latest[id]
+		sum = sum.add(weigh(changed[i]))
+	}
+	if err := ix.roomFor(sum); err != nil {
+		return nil, err
 	}
 	enc, err := encodeAll(changed)
 	if err != nil {
 		return nil, err
 	}
 	if err := ix.store.put(enc, now); err != nil {
-		return nil, fmt.Errorf("store documents: %w", err)
+		// bolt rolled the transaction back: nothing of it was stored.
+		return nil, diskError(fmt.Errorf("store documents: %w", err))
 	}
+	// From here the documents are durable: the answer says so even if
+	// bleve fails, and the pending marks get them indexed later.
 	if err := ix.apply(func(b *bleve.Batch) error {
 		for _, d := range changed {
 			if err := b.Index(d.ID, bleveDoc(d)); err != nil {
@@ -153,9 +154,8 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 		}
 		return nil
 	}); err != nil {
-		return nil, err
-	}
-	if err := ix.store.settle(order); err != nil {
+		ix.deferIndexing(err)
+	} else if err := ix.store.settle(order); err != nil {
 		ix.log.Warn("clear pending marks", "err", err) // harmless: recovery re-applies
 	}
 	for _, e := range enc {
@@ -236,17 +236,22 @@ func (ix *Index) Delete(ctx context.Context, id string) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.settleDeferred(); err != nil {
+		return err
+	}
+	if err := ix.roomFor(weight{}); err != nil {
+		return err
+	}
 	existed, err := ix.store.remove([]string{id}, time.Now())
 	if err != nil {
-		return err
+		return diskError(err)
 	}
 	if len(existed) == 0 {
 		return &Error{Kind: NotFound, Code: "not_found", Message: fmt.Sprintf("no document with id %q", truncate(id, 80))}
 	}
 	if err := ix.apply(func(b *bleve.Batch) error { b.Delete(id); return nil }); err != nil {
-		return err
-	}
-	if err := ix.store.settle(existed); err != nil {
+		ix.deferIndexing(err)
+	} else if err := ix.store.settle(existed); err != nil {
 		ix.log.Warn("clear pending marks", "err", err)
 	}
 	ix.dups.remove(id)

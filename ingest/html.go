@@ -49,6 +49,10 @@ func loadHTML(ctx context.Context, src *source, out *emitter) error {
 	if len(doc.Tags) == 0 {
 		doc.Tags = m.ld.keywords
 	}
+	// A page's metadata is what the page says, not what a user chose: a
+	// page with 50,000 article:tag metas keeps its first index.MaxListItems
+	// rather than being refused whole.
+	doc.Authors, doc.Tags = capList(doc.Authors), capList(doc.Tags)
 	if desc := firstOf(m.first("description", "og:description", "twitter:description", "dc.description"), m.ld.description); desc != "" {
 		doc.Extra = map[string]any{"description": desc}
 	}

@@ -263,3 +263,23 @@ func rawText(n *html.Node) string {
 	}
 	return b.String()
 }
+
+// capList keeps the first index.MaxListItems distinct items of a list read
+// from a page, dropping items longer than index.MaxItemBytes.
+func capList(in []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		k := strings.ToLower(s)
+		if s == "" || len(s) > index.MaxItemBytes || seen[k] {
+			continue
+		}
+		if len(out) == index.MaxListItems {
+			break
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}

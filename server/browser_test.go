@@ -459,8 +459,15 @@ func TestBrowser(t *testing.T) {
 		if w := eval[int](b, `document.documentElement.scrollWidth`); w > 360 {
 			t.Errorf("the page is %dpx wide on a 360px phone", w)
 		}
-		if eval[bool](b, `document.querySelector("details.filters").open`) {
+		if eval[bool](b, `document.querySelector("details.filters").open`) ||
+			eval[bool](b, `document.querySelector(".filters input[type=checkbox]").checkVisibility()`) {
 			t.Error("filters are not folded away on a phone")
+		}
+		// Nothing may move once the page is shown (Lighthouse's CLS): sum
+		// the layout shifts the browser recorded for this load.
+		cls, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`new Promise(r => { let s = 0; new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) s += e.value; }).observe({type: "layout-shift", buffered: true}); setTimeout(() => r(s), 300); })`, chromedp.EvalAwaitPromise))
+		if err != nil || cls >= 0.1 {
+			t.Errorf("cumulative layout shift on a phone = %.3f (%v), want < 0.1", cls, err)
 		}
 		if bg := eval[string](b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(18, 20, 23)" {
 			t.Errorf("dark mode background = %s", bg)

@@ -44,6 +44,7 @@ var kindStatus = map[index.Kind]int{
 	index.Conflict:    http.StatusConflict,
 	index.Unavailable: http.StatusServiceUnavailable,
 	index.TooLarge:    http.StatusRequestEntityTooLarge,
+	index.NoSpace:     http.StatusInsufficientStorage,
 }
 
 // errorResponse maps any error to its status and the body users see.
@@ -61,6 +62,9 @@ func errorResponse(err error) (int, errorBody) {
 			code = "invalid_input"
 		}
 		return kindStatus[ie.Kind], errorBody{errorDetail{Code: code, Message: userMessage(ie), Field: ie.Field, Position: ie.Pos}}
+	}
+	if index.IsDiskFull(err) { // a store other than the index's (alerts, feeds, snapshots) ran out of disk
+		return http.StatusInsufficientStorage, errorBody{errorDetail{Code: "insufficient_storage", Message: "the server's disk is full; nothing was stored, try again later"}}
 	}
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {

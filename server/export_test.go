@@ -146,7 +146,7 @@ func TestExportFormatsParseBack(t *testing.T) {
 				t.Errorf("entry %d has no stable link: %q", i, e["note"])
 			}
 		}
-		if got := untex(entries[0]["author"]); got != "Ada Lovelace and Tom Reid" {
+		if got := entries[0]["author"]; got != "{Lovelace}, Ada and {Reid}, Tom" {
 			t.Errorf("authors %q", got)
 		}
 		if got := entries[1]["author"]; got != "{Ministry of Science and Technology}" {
@@ -166,7 +166,11 @@ func TestExportFormatsParseBack(t *testing.T) {
 		}
 		for i, r := range rows {
 			rec := recs[i]
-			if rec["TI"][0] != oneLine(r.Title) || !slices.Equal(rec["AU"], r.Author) || !slices.Contains(rec["UR"], r.Link) {
+			var au []string
+			for _, a := range r.Author {
+				au = append(au, splitName(a).ris())
+			}
+			if rec["TI"][0] != oneLine(r.Title) || !slices.Equal(rec["AU"], au) || !slices.Contains(rec["UR"], r.Link) {
 				t.Errorf("record %d: %v", i, rec)
 			}
 		}
@@ -360,6 +364,33 @@ func TestExportLinksHonourTrustedProxies(t *testing.T) {
 		if body := rec.Body.String(); !strings.Contains(body, `"link":"`+c.want) {
 			t.Errorf("trusted %v: links are not %s…: %.300s", c.trusted, c.want, body)
 		}
+	}
+}
+
+// TestSplitName: how authors are written in RIS ("Last, First") and
+// BibTeX ("{Last}, First"), organisations kept whole.
+func TestSplitName(t *testing.T) {
+	for _, c := range []struct{ in, ris, bib string }{
+		{"Andrew Jackson", "Jackson, Andrew", "{Jackson}, Andrew"},
+		{"Ruby Scanlon", "Scanlon, Ruby", "{Scanlon}, Ruby"},
+		{"Jackson, Andrew", "Jackson, Andrew", "{Jackson}, Andrew"},
+		{"Martin Luther King Jr.", "King, Martin Luther, Jr.", "{King}, Jr., Martin Luther"},
+		{"Ludwig van Beethoven", "van Beethoven, Ludwig", "{van Beethoven}, Ludwig"},
+		{"Bill and Melinda Gates Foundation", "Bill and Melinda Gates Foundation", "{Bill and Melinda Gates Foundation}"},
+		{"Policy Lab", "Policy Lab", "{Policy Lab}"},
+		{"Reuters", "Reuters", "{Reuters}"},
+		{"Ministry of Science and Technology", "Ministry of Science and Technology", "{Ministry of Science and Technology}"},
+	} {
+		n := splitName(c.in)
+		if got := n.ris(); got != c.ris {
+			t.Errorf("RIS %q = %q, want %q", c.in, got, c.ris)
+		}
+		if got := n.bibtex(); got != c.bib {
+			t.Errorf("BibTeX %q = %q, want %q", c.in, got, c.bib)
+		}
+	}
+	if got := bibList("Bill and Melinda Gates Foundation"); got != "{Bill and Melinda Gates Foundation}" {
+		t.Errorf("publisher with and = %q", got)
 	}
 }
 

@@ -196,7 +196,7 @@ func (b bibWriter) row(r exportRow) error {
 	}
 	names := make([]string, len(r.Author))
 	for i, a := range r.Author {
-		names[i] = bibName(a)
+		names[i] = splitName(a).bibtex()
 	}
 	field("author", strings.Join(names, " and "))
 	if d, err := index.ParseDate(r.Published); err == nil && !d.IsZero() {
@@ -206,7 +206,7 @@ func (b bibWriter) row(r exportRow) error {
 		}
 		field("date", datePart(d))
 	}
-	field("publisher", texEscape(r.Source))
+	field("publisher", bibList(r.Source))
 	field("url", bibURL(firstNonEmpty(r.URL, r.Link)))
 	note := texEscape(web.SourceTypeLabel(r.SourceType))
 	if r.Link != "" { // document links hold no % or #, so \url takes them as they are
@@ -257,11 +257,11 @@ func bibKey(id string) string {
 	return k
 }
 
-// bibName protects a name BibTeX would split wrongly: an organisation
-// with "and" in it is braced whole.
-func bibName(name string) string {
-	e := texEscape(name)
-	if strings.Contains(" "+strings.ToLower(name)+" ", " and ") {
+// bibList protects a value biblatex reads as a list (publisher): an "and"
+// inside it would split it into two publishers, so it is braced whole.
+func bibList(v string) string {
+	e := texEscape(v)
+	if strings.Contains(" "+strings.ToLower(oneLine(v))+" ", " and ") {
 		return "{" + e + "}"
 	}
 	return e
@@ -325,7 +325,7 @@ func (w risWriter) row(r exportRow) error {
 	tag("ID", r.ID)
 	tag("TI", r.Title)
 	for _, a := range r.Author {
-		tag("AU", a)
+		tag("AU", splitName(a).ris())
 	}
 	if d, err := index.ParseDate(r.Published); err == nil && !d.IsZero() {
 		tag("PY", d.Time.Format("2006"))

@@ -159,7 +159,10 @@ func TestOpenAPI(t *testing.T) {
 
 	cases = append(cases, researchSpecCases(t, ts.ix, svc, newHandler)...)
 
-	engine := main.(*gin.Engine)
+	engine, err := newEngine(Deps{Index: ts.ix})
+	if err != nil {
+		t.Fatal(err)
+	}
 	covered := map[string]bool{}
 	for _, c := range cases {
 		name := c.method + " " + c.target

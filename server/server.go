@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/CAFxX/httpcompression"
 	"github.com/gin-gonic/gin"
 
 	"policysearch/alerts"
@@ -90,6 +91,32 @@ func (d *Deps) defaults() {
 
 // New returns the service's HTTP handler.
 func New(deps Deps) (http.Handler, error) {
+	r, err := newEngine(deps)
+	if err != nil {
+		return nil, err
+	}
+	// Reads (pages, assets, JSON, exports) go out gzip- or brotli-
+	// compressed to clients that accept it (a results page is ~30 KB of
+	// HTML); the library negotiates Accept-Encoding and sets Vary. Writes
+	// answer small and are left alone: the NDJSON upload answers line by
+	// line while its body is still arriving, which needs net/http's own
+	// ResponseWriter (full duplex), not a compressing wrapper.
+	compress, err := httpcompression.DefaultAdapter(httpcompression.MinSize(1024))
+	if err != nil {
+		return nil, err
+	}
+	compressed := compress(r)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodGet || req.Method == http.MethodHead {
+			compressed.ServeHTTP(w, req)
+			return
+		}
+		r.ServeHTTP(w, req)
+	}), nil
+}
+
+// newEngine is the router before compression; tests list its routes.
+func newEngine(deps Deps) (*gin.Engine, error) {
 	deps.defaults()
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()

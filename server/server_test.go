@@ -310,3 +310,26 @@ func TestPageRendersResultsEscaped(t *testing.T) {
 		t.Error("page contains an unescaped script tag from a document title")
 	}
 }
+
+// TestResponsesCompressed: a client that accepts gzip or brotli gets the
+// results page and the JSON API compressed in that encoding, and one that
+// accepts neither gets them plain.
+func TestResponsesCompressed(t *testing.T) {
+	h, _ := newPageServer(t, pageDocs(t))
+	for _, tc := range []struct{ path, accept, want string }{
+		{"/?q=sovereign+AI", "gzip", "gzip"},
+		{"/?q=sovereign+AI", "br", "br"},
+		{"/api/search?q=sovereign+AI", "gzip, br", "br"},
+		{"/?q=sovereign+AI", "", ""},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.accept != "" {
+			req.Header.Set("Accept-Encoding", tc.accept)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if got := w.Header().Get("Content-Encoding"); w.Code != 200 || got != tc.want {
+			t.Errorf("GET %s with Accept-Encoding %q: %d, Content-Encoding %q, want %q", tc.path, tc.accept, w.Code, got, tc.want)
+		}
+	}
+}

@@ -46,7 +46,8 @@ type RelatedView struct {
 
 // Block is a heading, paragraph, list or preformatted run of the text.
 type Block struct {
-	Kind  string // h2, h3, p, ul, ol or pre
+	Kind  string // h2, h3, p, ul, ol, pre, or page (a page starts: Page)
+	Page  int
 	HTML  template.HTML
 	Items []template.HTML
 }
@@ -76,9 +77,11 @@ func NewDocPage(doc *index.Document, params url.Values, related *index.RelatedRe
 	tw := &marker{spans: m.Spans(doc.Title)}
 	tw.write(doc.Title, 0, len(doc.Title))
 	p.TitleHTML = template.HTML(tw.take())
-	p.Blocks, p.Matches = renderText(doc.Text, doc.Title, m.Spans(doc.Text))
+	p.Blocks, p.Matches = renderPages(doc, m.Spans(doc.Text))
 	for k, v := range doc.Extra {
-		p.Extra = append(p.Extra, Field{Name: k, Value: extraValue(v)})
+		if f, ok := extraField(k, v); ok {
+			p.Extra = append(p.Extra, f)
+		}
 	}
 	slices.SortFunc(p.Extra, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
 	if related != nil {
@@ -95,6 +98,66 @@ func NewDocPage(doc *index.Document, params url.Values, related *index.RelatedRe
 		}
 	}
 	return p
+}
+
+// renderPages renders the text, and for a paged source (PDF) each page
+// after a "p. N" marker, so a reader can cite the page a passage is on.
+// Marks are numbered across pages.
+func renderPages(doc *index.Document, spans []Span) ([]Block, int) {
+	pages := doc.Pages()
+	if len(pages) == 0 {
+		return renderText(doc.Text, doc.Title, spans, 0)
+	}
+	var blocks []Block
+	n := 0
+	for i, pg := range pages {
+		if pg.Start < 0 || pg.End > len(doc.Text) || pg.Start > pg.End {
+			return renderText(doc.Text, doc.Title, spans, 0) // spans that do not fit the text
+		}
+		var sub []Span
+		for _, s := range spans {
+			if s.Start >= pg.Start && s.End <= pg.End {
+				sub = append(sub, Span{s.Start - pg.Start, s.End - pg.Start})
+			}
+		}
+		title := ""
+		if i == 0 {
+			title = doc.Title
+		}
+		var bl []Block
+		bl, n = renderText(doc.Text[pg.Start:pg.End], title, sub, n)
+		blocks = append(blocks, Block{Kind: "page", Page: pg.Page})
+		blocks = append(blocks, bl...)
+	}
+	return blocks, n
+}
+
+// extraField is how the sidebar shows an extra value, if at all: the
+// page spans and the markers of inferred values are for programs (the
+// page shows them as "p. N" and beside the date), and other structured
+// values would show as raw JSON.
+func extraField(k string, v any) (Field, bool) {
+	switch k {
+	case "published_from", "pdf_extractor":
+		return Field{}, false
+	case "page_count":
+		return Field{Name: "Pages", Value: extraValue(v)}, true
+	}
+	switch v := v.(type) {
+	case map[string]any, []index.PageSpan:
+		return Field{}, false
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, e := range v {
+			switch e.(type) {
+			case map[string]any, []any:
+				return Field{}, false // structured (PDF page spans and the like)
+			}
+			parts = append(parts, extraValue(e))
+		}
+		return Field{Name: k, Value: strings.Join(parts, ", ")}, true
+	}
+	return Field{Name: k, Value: extraValue(v)}, true
 }
 
 func extraValue(v any) string {
@@ -125,8 +188,8 @@ var (
 // headingLike); everything else is text. A heading that opens the text
 // and repeats the title is dropped. Every byte of output goes through the
 // escaping marker, so a document cannot inject markup.
-func renderText(text, title string, spans []Span) ([]Block, int) {
-	w := &marker{spans: spans, strip: "**", ids: true}
+func renderText(text, title string, spans []Span, marked int) ([]Block, int) {
+	w := &marker{spans: spans, strip: "**", ids: true, count: marked}
 	var blocks []Block
 	type line struct{ lo, hi int }
 	var lines []line

@@ -45,7 +45,7 @@ func TestMatcher(t *testing.T) {
 func TestRenderTextEscapesAndNumbersMarks(t *testing.T) {
 	text := "Intro <b>sovereign</b>.\n\n- a & sovereign\n- b\n\n```\n<x> **sovereign**\n```"
 	m := NewMatcher("sovereign")
-	blocks, n := renderText(text, "", m.Spans(text))
+	blocks, n := renderText(text, "", m.Spans(text), 0)
 	var got []string
 	for _, b := range blocks {
 		got = append(got, b.Kind+":"+string(b.HTML))

@@ -377,3 +377,11 @@ func (p *SearchPage) Took() string {
 	}
 	return strconv.FormatFloat(p.Results.TookMS, 'f', 1, 64) + " ms"
 }
+
+// PageOf is the page snippet i is on, for a paged source (PDF), or 0.
+func (h HitView) PageOf(i int) int {
+	if i < len(h.SnippetPages) {
+		return h.SnippetPages[i]
+	}
+	return 0
+}

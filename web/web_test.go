@@ -86,7 +86,7 @@ func fixedResults() *index.Results {
 			{ID: "brief", Title: "Sovereign AI and national compute", TitleHTML: "<mark>Sovereign</mark> <mark>AI</mark> and national compute",
 				URL: "https://policylab.example.org/briefs/compute", Source: "Policy Lab", SourceType: "think_tank",
 				Author: []string{"Ada Lovelace", "Tom Reid"}, Published: "2025-03", Country: "UK", Tags: []string{"AI", "compute"},
-				Snippets: []string{"Governments want <mark>sovereign</mark> <mark>AI</mark>: domestic compute…"},
+				Snippets: []string{"Governments want <mark>sovereign</mark> <mark>AI</mark>: domestic compute…", "…<mark>sovereign</mark> data on a later page"}, SnippetPages: []int{2, 7},
 				AlsoPublishedBy: []index.Copy{{ID: "wire-copy", Title: "Sovereign AI and national compute", Source: "Wire <Service>", Published: "2025-03"},
 					{ID: "bare", URL: "https://www.mirror.example/x"}}},
 			{ID: "xss", Title: `<script>alert(1)</script>`, TitleHTML: "&lt;script&gt;alert(1)&lt;/script&gt;",
@@ -174,6 +174,14 @@ func TestDocPageGolden(t *testing.T) {
 	copies := []index.Copy{{ID: "wire-copy", Title: "Sovereign AI and national compute", Source: "Wire Service", Published: "2025-03-05"}, {ID: "untitled"}}
 	golden(t, "doc.html", render(t, p, "doc", NewDocPage(fixedDoc(), url.Values{"q": {"sovereign AI -compute"}, "page": {"2"}}, related).WithCopies(copies)))
 	golden(t, "doc_plain.html", render(t, p, "doc", NewDocPage(&index.Document{ID: "t", Text: "Only text."}, nil, nil)))
+	// A PDF: its text by page under "p. N" marks, marks numbered across
+	// pages, its creation date said in words, no raw JSON in the sidebar.
+	pdfText := "Sovereign compute on page one.\n\nMore on sovereign data, page three."
+	pdfDoc := &index.Document{ID: "pdf", Title: "A brief", Text: pdfText, Published: mustDate(t, "2024-03-05"), Extra: map[string]any{
+		index.PagesKey: []any{map[string]any{"page": 1.0, "start": 0.0, "end": 30.0}, map[string]any{"page": 3.0, "start": 32.0, "end": float64(len(pdfText))}},
+		"page_count":   3.0, "published_from": "pdf_creation_date", "pdf_extractor": "pdftotext",
+	}}
+	golden(t, "doc_pdf.html", render(t, p, "doc", NewDocPage(pdfDoc, url.Values{"q": {"sovereign"}}, nil)))
 	golden(t, "not_found.html", render(t, p, "error", &ErrorPage{Status: 404, Heading: "No such document",
 		Message: "There is no document with this id.", Query: "sovereign"}))
 }
@@ -209,4 +217,13 @@ func TestDocumentFieldsAreEscaped(t *testing.T) {
 			t.Errorf("%s page has %d script tags, want only the app's own", name, n)
 		}
 	}
+}
+
+func mustDate(t *testing.T, s string) index.Date {
+	t.Helper()
+	d, err := index.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

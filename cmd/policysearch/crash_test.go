@@ -105,9 +105,9 @@ type process struct {
 
 // startProcess starts serve on a free loopback port, rate limits off, and
 // waits until it answers /healthz: the index has opened.
-func startProcess(t *testing.T, bin, data string) *process {
+func startProcess(t *testing.T, bin, data string, extra ...string) *process {
 	t.Helper()
-	p, found := spawn(t, bin, data)
+	p, found := spawn(t, bin, data, extra...)
 	select {
 	case base, ok := <-found:
 		if !ok {
@@ -125,8 +125,9 @@ func startProcess(t *testing.T, bin, data string) *process {
 	return p
 }
 
-// spawn starts the process; found yields its URL once it listens.
-func spawn(t *testing.T, bin, data string) (*process, <-chan string) {
+// spawn starts the process; found yields its URL once it listens. extra
+// flags follow the defaults, so they win.
+func spawn(t *testing.T, bin, data string, extra ...string) (*process, <-chan string) {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "server.log")
 	logFile, err := os.Create(logPath)
@@ -136,6 +137,7 @@ func spawn(t *testing.T, bin, data string) (*process, <-chan string) {
 	defer logFile.Close()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--seeds=false",
 		"--rate-limit", "0", "--write-rate-limit", "0", "--log-format", "json")
+	cmd.Args = append(cmd.Args, extra...)
 	// Durability is checked by keyword search, which pages through a
 	// stable list; the built-in model would also spend the cores.
 	cmd.Env = append(os.Environ(), "POLICYSEARCH_EMBEDDINGS=off")

@@ -104,6 +104,7 @@ func newEncoder(ts map[string]*weightfile.Tensor) (*encoder, error) {
 	}
 	for _, l := range e.linears() {
 		l.packed = pack(l.w, l.in, l.out)
+		l.w = nil // the packed copy is all the forward pass reads
 	}
 	return e, nil
 }
@@ -126,6 +127,7 @@ type buffers struct {
 	x, h, r, qkv, att, ffn []float32
 	scores                 []float32
 	keys, values           packedMatrix
+	par                    int
 }
 
 func (e *encoder) getBuffers() *buffers {
@@ -145,10 +147,13 @@ func (e *encoder) getBuffers() *buffers {
 
 // embed runs the graph on one input's ids (1 to maxTokens of them) and
 // returns its unit vector.
-func (e *encoder) embed(ids []int32) []float32 {
+// par > 1 splits each weight product's columns across that many
+// goroutines, for a lone input (a query) that would otherwise use one core.
+func (e *encoder) embed(ids []int32, par int) []float32 {
 	n := len(ids)
 	b := e.getBuffers()
 	defer e.scratch.Put(b)
+	b.par = par
 
 	// Input: the graph adds the embedding to (embedding + timing signal),
 	// so a token starts as 2·emb + [sin(pos·ts), cos(pos·ts)].
@@ -180,7 +185,7 @@ func (e *encoder) embed(ids []int32) []float32 {
 		pool[i] *= inv
 	}
 	vec := make([]float32, dims)
-	e.final.apply(vec, pool, 1)
+	e.final.apply(vec, pool, 1, b.par)
 	var ss float64
 	for i, v := range vec {
 		v = float32(math.Tanh(float64(v)))
@@ -204,27 +209,27 @@ func (ly *layer) forward(x []float32, n int, b *buffers) []float32 {
 	layerNormRows(h, x, n, d, ly.ln1g, ly.ln1b)
 	r := b.r[:n*dims]
 	if ly.res != nil {
-		ly.res.apply(r, x, n)
+		ly.res.apply(r, x, n, b.par)
 	} else {
 		copy(r, x)
 	}
 	qkv := b.qkv[:n*3*d]
-	ly.qkv.apply(qkv, h, n)
+	ly.qkv.apply(qkv, h, n, b.par)
 	att := b.att[:n*d]
 	ly.attention(att, qkv, n, b)
 	y := b.x[:n*dims]
-	ly.out.apply(y, att, n)
+	ly.out.apply(y, att, n, b.par)
 	for i := range y {
 		y[i] += r[i]
 	}
 	z := b.h[:n*dims]
 	layerNormRows(z, y, n, dims, ly.ln2g, ly.ln2b)
 	f := b.ffn[:n*ffnDim]
-	ly.ffn1.apply(f, z, n)
+	ly.ffn1.apply(f, z, n, b.par)
 	for i, v := range f {
 		f[i] = max(v, 0)
 	}
-	ly.ffn2.apply(r, f, n)
+	ly.ffn2.apply(r, f, n, b.par)
 	for i := range y {
 		y[i] += r[i]
 	}
@@ -294,10 +299,21 @@ func layerNormRows(dst, src []float32, n, d int, g, b []float32) {
 	}
 }
 
-// apply computes dst[n][out] = src[n][in]·w + b.
-func (l *linear) apply(dst, src []float32, n int) {
+// apply computes dst[n][out] = src[n][in]·w + b, on par goroutines.
+func (l *linear) apply(dst, src []float32, n, par int) {
 	for t := range n {
 		copy(dst[t*l.out:(t+1)*l.out], l.b)
 	}
-	gemm(dst, l.out, src, l.in, n, &l.packed)
+	np := l.packed.numPanels()
+	if par < 2 || np < 2 {
+		gemm(dst, l.out, src, l.in, n, &l.packed)
+		return
+	}
+	per := (np + par - 1) / par
+	var wg sync.WaitGroup
+	for p0 := per; p0 < np; p0 += per {
+		wg.Go(func() { gemmPanels(dst, l.out, src, l.in, n, &l.packed, p0, min(np, p0+per)) })
+	}
+	gemmPanels(dst, l.out, src, l.in, n, &l.packed, 0, per)
+	wg.Wait()
 }

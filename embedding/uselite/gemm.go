@@ -1,5 +1,7 @@
 package uselite
 
+import "sync"
+
 // The encoder spends nearly all its time in matrix products C += A·B where
 // B is a weight matrix (packed once at load) or, in attention, keys and
 // values (packed per sequence). B is stored in panels of nr columns, each
@@ -52,45 +54,70 @@ func (p *packedMatrix) packFrom(src []float32, k, n, ld int, transposed bool) {
 // gemm adds A·B to C for m rows: A[i][r] = a[i*lda+r] (r < p.k) and
 // C[i][j] = c[i*ldc+j] (j < p.n).
 func gemm(c []float32, ldc int, a []float32, lda int, m int, p *packedMatrix) {
-	if m == 0 || p.n == 0 {
+	gemmPanels(c, ldc, a, lda, m, p, 0, p.numPanels())
+}
+
+func (p *packedMatrix) numPanels() int { return (p.n + nr - 1) / nr }
+
+// padPool holds mr-row copies of A's last, partial row block: running the
+// full mr-row kernel on them reads each weight panel once for those rows
+// instead of once per row, which is what a short query's time is made of.
+var padPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// gemmPanels is gemm restricted to panels [p0, p1), so that callers can
+// split one product's columns across goroutines.
+func gemmPanels(c []float32, ldc int, a []float32, lda int, m int, p *packedMatrix, p0, p1 int) {
+	if m == 0 || p.n == 0 || p0 >= p1 {
 		return
 	}
 	k := p.k
 	// The kernels index without bounds checks: check the extremes once.
 	_ = a[(m-1)*lda+k-1]
 	_ = c[(m-1)*ldc+p.n-1]
+	full := m - m%mr // rows in whole mr-row blocks
+	var pad []float32
+	if full < m {
+		pp := padPool.Get().(*[]float32)
+		defer padPool.Put(pp)
+		*pp = resize(*pp, mr*k)
+		pad = *pp
+		clear(pad)
+		for r := range m - full {
+			copy(pad[r*k:(r+1)*k], a[(full+r)*lda:(full+r)*lda+k])
+		}
+	}
 	var tile [mr * nr]float32
-	for pi := 0; pi*nr < p.n; pi++ {
+	for pi := p0; pi < p1; pi++ {
 		panel := p.panels[pi*k*nr : (pi+1)*k*nr]
 		c0 := pi * nr
-		full := c0+nr <= p.n
-		for i := 0; i < m; {
-			rows := mr
-			if m-i < mr {
-				rows = 1
+		width := min(nr, p.n-c0)
+		for i := 0; i < m; i += mr {
+			rows := min(mr, m-i)
+			if rows == mr && width == nr {
+				kernel(k, a[i*lda:], lda, panel, c[i*ldc+c0:], ldc)
+				continue
 			}
-			if full {
-				kernel(rows, k, a[i*lda:], lda, panel, c[i*ldc+c0:], ldc)
+			// A partial block (last rows or last columns): compute into a
+			// zeroed tile, then add the rows and columns that exist.
+			clear(tile[:])
+			if rows == mr {
+				kernel(k, a[i*lda:], lda, panel, tile[:], nr)
 			} else {
-				// Last, partial panel: compute into a zeroed tile, then add
-				// the columns that exist.
-				clear(tile[:])
-				kernel(rows, k, a[i*lda:], lda, panel, tile[:], nr)
-				for r := range rows {
-					row := c[(i+r)*ldc+c0 : (i+r)*ldc+p.n]
-					for j := range row {
-						row[j] += tile[r*nr+j]
-					}
+				kernel(k, pad, k, panel, tile[:], nr)
+			}
+			for r := range rows {
+				row := c[(i+r)*ldc+c0 : (i+r)*ldc+c0+width]
+				for j := range row {
+					row[j] += tile[r*nr+j]
 				}
 			}
-			i += rows
 		}
 	}
 }
 
-// kernelGo is the portable micro-kernel: C[rows][nr] += A[rows][k]·panel.
-func kernelGo(rows, k int, a []float32, lda int, panel, c []float32, ldc int) {
-	for r := range rows {
+// kernelGo is the portable micro-kernel: C[mr][nr] += A[mr][k]·panel.
+func kernelGo(k int, a []float32, lda int, panel, c []float32, ldc int) {
+	for r := range mr {
 		var acc [nr]float32
 		arow := a[r*lda : r*lda+k]
 		for kk, av := range arow {

@@ -121,6 +121,10 @@ func (m *Model) Embed(ctx context.Context, inputs []string) ([][]float32, error)
 // the next input; it stops at the first error or when ctx ends.
 func (m *Model) run(ctx context.Context, ids [][]int32, out [][]float32) error {
 	workers := min(m.workers, len(ids))
+	par := 1
+	if len(ids) == 1 {
+		par = m.workers // one input: split its products instead
+	}
 	var (
 		mu    sync.Mutex
 		next  int
@@ -143,7 +147,7 @@ func (m *Model) run(ctx context.Context, ids [][]int32, out [][]float32) error {
 	for range workers {
 		wg.Go(func() {
 			for i := take(); i >= 0; i = take() {
-				out[i] = m.enc.embed(ids[i])
+				out[i] = m.enc.embed(ids[i], par)
 			}
 		})
 	}

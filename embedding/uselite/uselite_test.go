@@ -87,7 +87,7 @@ func TestEmbedReadsOnlyMaxTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := m.enc.embed(ids[:128]); !slices.Equal(got[0], want) {
+	if want := m.enc.embed(ids[:128], 1); !slices.Equal(got[0], want) {
 		t.Error("Embed of a long text differs from the embedding of its first 128 pieces")
 	}
 }

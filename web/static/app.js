@@ -27,11 +27,9 @@
     }
   } catch (e) {}
 
-  // On narrow screens the filters start folded away above the results.
-  var filters = document.querySelector("details.filters");
-  if (filters && window.matchMedia("(max-width: 55.99rem)").matches) {
-    filters.open = false;
-  }
+  // The filters panel is folded on phones and always shown on wide
+  // screens by CSS alone (style.css, ::details-content): toggling it here
+  // after load moved the whole page (layout shift).
 
   // "/" jumps to the search box, as on most search sites; Escape closes
   // the query syntax panel.
