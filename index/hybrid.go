@@ -74,7 +74,7 @@ func (ix *Index) offStatus(q Query) SemanticStatus {
 // what the user can page through, not only the keyword matches). When the
 // embedding endpoint fails it answers from keywords and says why.
 func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Query, mode string, ratio float64) (*Results, error) {
-	n := max(hybridCandidates, q.Page*q.Size)
+	n := candidateDepth(q, mode)
 	set, sem, err := ix.candidates(ctx, q, uq, filter, mode, n)
 	var unavailable *semanticError
 	if errors.As(err, &unavailable) {
@@ -96,7 +96,8 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		return nil, err
 	}
 	sem = withoutHidden(sem, hidden)
-	kwRes, err := ix.run(ctx, excluding(withFilter(uq, filter), hidden), Query{Sort: SortRelevance}, page{size: n})
+	kwTop := excluding(withFilter(uq, filter), hidden)
+	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n})
 	if err != nil {
 		return nil, err
 	}
@@ -155,8 +156,11 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		}
 		return ix.fillHits(ctx, out, uq, sorted, true)
 	}
-	from := min((q.Page-1)*q.Size, len(fused))
-	return ix.fillHits(ctx, out, uq, fused[from:min(from+q.Size, len(fused))], true)
+	hits, err := ix.hybridPage(ctx, q, mode, kwTop, fused)
+	if err != nil {
+		return nil, err
+	}
+	return ix.fillHits(ctx, out, uq, hits, true)
 }
 
 // semanticError is the embedding side failing: the search goes on from

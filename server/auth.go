@@ -105,6 +105,11 @@ func authorize(d *Deps) gin.HandlerFunc {
 						msg: "writes are accepted from this machine only, because no API key is configured; set POLICYSEARCH_API_KEY (or POLICYSEARCH_API_KEYS_FILE) on the server and send it as \"Authorization: Bearer KEY\""})
 					return
 				}
+				if why := crossSite(c, d); why != "" {
+					writeError(c, d.Log, &apiError{status: http.StatusForbidden, code: "cross_site_write",
+						msg: "writes from another site's page are refused (" + truncateHost(why) + "); with no API key configured, only same-origin pages and clients that send no Origin may write"})
+					return
+				}
 				c.Next()
 				return
 			}

@@ -8,7 +8,7 @@ import (
 
 // routes is the whole HTTP surface of policysearch on one screen.
 func routes(r *gin.Engine, d *Deps) error {
-	r.Use(requestID(), logRequests(d.Log), recoverJSON(d.Log), securityHeaders())
+	r.Use(requestID(), logRequests(d.Log), recoverJSON(d.Log), securityHeaders(), checkHost(d))
 	r.Use(countRequests(d.Metrics), allowCORS(d), limitRate(d), authorize(d))
 
 	r.GET("/healthz", handleHealth())

@@ -48,6 +48,9 @@ type Deps struct {
 	ReadLimit, WriteLimit RateLimit
 	// CORSOrigins may call the API from a browser page; empty is off.
 	CORSOrigins []string
+	// AllowedHosts are the Host names the server answers (port ignored,
+	// "*" any); empty answers any. Guards against DNS rebinding.
+	AllowedHosts []string
 	// Metrics receives the service's series; nil builds a private one.
 	Metrics *metrics.Registry
 	// Feeds is the feed reader behind /api/feeds; nil lists no feeds and

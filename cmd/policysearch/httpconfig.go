@@ -30,6 +30,9 @@ type HTTPConfig struct {
 
 	CORSOrigins    []string
 	TrustedProxies []string
+	// AllowedHosts are the Host names served; empty means the loopback
+	// names when bound to loopback, else any.
+	AllowedHosts []string
 
 	MaxBodyBytes  int64
 	MaxLineBytes  int
@@ -58,6 +61,7 @@ func (h *HTTPConfig) fromEnv(e *envReader) {
 	e.str("POLICYSEARCH_METRICS_KEY", &h.MetricsKey)
 	e.list("POLICYSEARCH_CORS_ORIGINS", &h.CORSOrigins)
 	e.list("POLICYSEARCH_TRUSTED_PROXIES", &h.TrustedProxies)
+	e.list("POLICYSEARCH_ALLOWED_HOSTS", &h.AllowedHosts)
 	e.number("POLICYSEARCH_RATE_LIMIT", &h.RateLimit)
 	e.number("POLICYSEARCH_WRITE_RATE_LIMIT", &h.WriteRateLimit)
 	e.integer("POLICYSEARCH_RATE_BURST", &h.RateBurst)
@@ -83,6 +87,7 @@ func httpFlags(fs *pflag.FlagSet, c *Config) {
 	fs.IntVar(&h.WriteRateBurst, "write-rate-burst", h.WriteRateBurst, "writes a client may send at once (env POLICYSEARCH_WRITE_RATE_BURST)")
 	fs.StringSliceVar(&h.CORSOrigins, "cors-origins", h.CORSOrigins, "origins whose pages may call the API, comma-separated, * for any; empty = CORS off (env POLICYSEARCH_CORS_ORIGINS)")
 	fs.StringSliceVar(&h.TrustedProxies, "trusted-proxies", h.TrustedProxies, "proxy addresses or CIDRs whose X-Forwarded-For names the client (env POLICYSEARCH_TRUSTED_PROXIES)")
+	fs.StringSliceVar(&h.AllowedHosts, "allowed-hosts", h.AllowedHosts, "host names this server answers (Host header, port ignored), * for any; default: localhost, 127.0.0.1 and ::1 when bound to loopback, else any (env POLICYSEARCH_ALLOWED_HOSTS)")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body-bytes", h.MaxBodyBytes, "largest JSON request body, else 413 (env POLICYSEARCH_MAX_BODY_BYTES)")
 	fs.IntVar(&h.MaxLineBytes, "max-line-bytes", h.MaxLineBytes, "longest NDJSON line; a longer line fails alone (env POLICYSEARCH_MAX_LINE_BYTES)")
 	fs.IntVar(&h.MaxQueryBytes, "max-query-bytes", h.MaxQueryBytes, "longest q, else 414 (env POLICYSEARCH_MAX_QUERY_BYTES)")
@@ -157,6 +162,7 @@ func (c *Config) serverDeps(log *slog.Logger) (server.Deps, error) {
 		ReadLimit:      server.RateLimit{Rate: h.RateLimit, Burst: h.RateBurst},
 		WriteLimit:     server.RateLimit{Rate: h.WriteRateLimit, Burst: h.WriteRateBurst},
 		CORSOrigins:    h.CORSOrigins,
+		AllowedHosts:   allowedHosts(h.AllowedHosts, c.Addr),
 		TrustedProxies: h.TrustedProxies,
 		MaxBodyBytes:   h.MaxBodyBytes, MaxLineBytes: h.MaxLineBytes, MaxQueryBytes: h.MaxQueryBytes,
 		SearchTimeout: h.SearchTimeout,
@@ -193,4 +199,20 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// allowedHosts defaults to the loopback names for a server bound to
+// loopback: no other name can reach it except through DNS rebinding.
+func allowedHosts(set []string, addr string) []string {
+	if len(set) > 0 {
+		return set
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return []string{"localhost", "127.0.0.1", "::1", host}
+	}
+	return nil
 }
