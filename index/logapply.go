@@ -165,3 +165,21 @@ func (s *store) logSeq() (uint64, error) {
 	})
 	return seq, err
 }
+
+// ResetLogMark sets the applied mark back to 0, for a store whose log was
+// replaced by a fresh one (see replica.Refill): the node then applies the
+// new log from its start, which for documents it holds unchanged costs a
+// hash comparison each.
+func (ix *Index) ResetLogMark() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	err := ix.store.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyLogSeq, binary.BigEndian.AppendUint64(nil, 0))
+	})
+	if err == nil && ix.repl != nil {
+		ix.repl.mu.Lock()
+		ix.repl.applied = 0
+		ix.repl.mu.Unlock()
+	}
+	return err
+}

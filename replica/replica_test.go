@@ -175,3 +175,50 @@ func TestOversizedDocumentIsRefused(t *testing.T) {
 		t.Fatalf("put of a document over max_payload: %v, want a TooLarge error", err)
 	}
 }
+
+func TestRefillFromAStoreIntoAFreshLog(t *testing.T) {
+	nats := natstest.Start(t, 1)
+	ctx := context.Background()
+	adir := t.TempDir()
+	a := join(t, nats.URLs(), "a", adir)
+	var docs []index.Document
+	for i := range 30 {
+		docs = append(docs, index.Document{ID: fmt.Sprintf("r%d", i), Title: "Refill", Text: fmt.Sprintf("levy schedule %d", i)})
+	}
+	if _, err := a.ix.Put(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ix.Delete(ctx, "r7"); err != nil {
+		t.Fatal(err)
+	}
+	want := contents(t, a.ix)
+	if _, _, err := a.node.Refill(ctx); err == nil {
+		t.Error("refill into a stream that has entries: no error")
+	}
+	// The stream is lost; a's store refills a fresh one.
+	if err := a.node.js.DeleteStream(ctx, a.node.cfg.Stream); err != nil {
+		t.Fatal(err)
+	}
+	a.stop()
+	// As `policysearch relog` does: the node's store, not applying.
+	ix, err := index.Open(ctx, adir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := Open(ctx, Config{URLs: nats.URLs(), Node: "relog"}, ix, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, seq, err := node.Refill(ctx)
+	node.Close()
+	ix.Close()
+	if err != nil || n != len(want) {
+		t.Fatalf("Refill = %d, %d, %v; want %d documents", n, seq, err, len(want))
+	}
+	a = join(t, nats.URLs(), "a", adir)
+	waitSeq(t, a, seq)
+	c := join(t, nats.URLs(), "c", t.TempDir())
+	waitSeq(t, c, seq)
+	sameContents(t, "refilled a vs new c", want, contents(t, c.ix))
+	sameContents(t, "a before vs after", want, contents(t, a.ix))
+}

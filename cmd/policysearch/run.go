@@ -37,7 +37,7 @@ func exitCode(err error) int {
 }
 
 func commands() []command {
-	return []command{serveCmd(), addCmd(), searchCmd(), getCmd(), deleteCmd(), rebuildCmd(), statsCmd(), evalCmd(), versionCmd()}
+	return []command{serveCmd(), addCmd(), searchCmd(), getCmd(), deleteCmd(), rebuildCmd(), statsCmd(), evalCmd(), relogCmd(), versionCmd()}
 }
 
 // run is the whole program; main only supplies the process's environment.

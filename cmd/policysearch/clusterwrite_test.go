@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// clusterWriter writes one request at a time through any live node: new
+// documents, updates of older ones and deletes. A request that fails is
+// sent again, the same, through the next node, until acknowledged. Its
+// client waits longer than a node's own append timeout, so a request is
+// either answered or its node died; a dead node's half-sent write cannot
+// land after a later write on the same id.
+type clusterWriter struct {
+	t    *testing.T
+	live *liveSet
+	// acked maps id to the content hash of its last acknowledged write,
+	// "" after an acknowledged delete.
+	acked        map[string]string
+	order        []string     // ids in first-write order
+	ops          atomic.Int64 // acknowledged writes; read while it runs
+	longestPause time.Duration
+	failed       error
+}
+
+func (w *clusterWriter) count() int { return len(w.order) }
+
+func (w *clusterWriter) run(ctx context.Context) {
+	hc := &http.Client{Timeout: 40 * time.Second}
+	last := time.Now()
+	for i := 0; i < 20000 && ctx.Err() == nil; i++ {
+		method, id, body, hash := w.next(i)
+		if err := w.send(ctx, hc, i, method, id, body); err != nil {
+			if ctx.Err() == nil {
+				w.failed = err
+			}
+			return
+		}
+		if _, seen := w.acked[id]; !seen {
+			w.order = append(w.order, id)
+		}
+		w.acked[id] = hash
+		w.ops.Add(1)
+		w.longestPause = max(w.longestPause, time.Since(last))
+		last = time.Now()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// next is write i: mostly new documents, every 7th an update of an
+// earlier one, every 11th a delete of an earlier one still there.
+func (w *clusterWriter) next(i int) (method, id, body, hash string) {
+	if i > 40 && i%11 == 0 {
+		old := w.order[(i*13)%len(w.order)]
+		if w.acked[old] != "" {
+			return http.MethodDelete, old, "", ""
+		}
+	}
+	n, version := i, 0
+	if i > 40 && i%7 == 0 {
+		fmt.Sscanf(w.order[(i*17)%len(w.order)], "w-%d", &n)
+		version = i
+	}
+	d := clusterDoc(n, version)
+	b, _ := json.Marshal(d)
+	return http.MethodPut, d.ID, string(b), hashOf(w.t, d)
+}
+
+// send makes the request through node after node for up to 60 s.
+func (w *clusterWriter) send(ctx context.Context, hc *http.Client, i int, method, id, body string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	var lastErr error
+	for k := 0; time.Now().Before(deadline); k++ {
+		n := w.live.pick(i, k)
+		req, _ := http.NewRequestWithContext(ctx, method, n.base+"/api/documents/"+id, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			lastErr = err
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusAccepted:
+			return nil
+		case method == http.MethodDelete && k > 0 && resp.StatusCode == http.StatusNotFound:
+			return nil // an earlier attempt's delete landed before its node died
+		}
+		lastErr = fmt.Errorf("%s %s through %s: %s", method, id, n.name, resp.Status)
+		time.Sleep(50 * time.Millisecond)
+	}
+	return lastErr
+}
