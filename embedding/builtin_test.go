@@ -3,7 +3,6 @@ package embedding
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,22 +97,7 @@ func TestBuiltinThroughTheService(t *testing.T) {
 // newLocalRig is newRig for an in-process model.
 func newLocalRig(t *testing.T, m Embedder) *rig {
 	t.Helper()
-	dir := t.TempDir()
-	ix, err := index.Open(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := NewLocal(m, Config{}, filepath.Join(dir, "embeddings.db"), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix.SetSemantic(svc)
-	ix.OnChange(svc.OnChange)
-	ctx, cancel := context.WithCancel(context.Background())
-	svc.Start(ctx, ix)
-	r := &rig{t: t, dir: dir, ix: ix, svc: svc, stop: cancel}
-	t.Cleanup(r.close)
-	return r
+	return startRig(t, t.TempDir(), func(path string, log *slog.Logger) (*Service, error) { return NewLocal(m, Config{}, path, log) })
 }
 
 func testDocs() []index.Document {

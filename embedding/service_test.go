@@ -25,12 +25,21 @@ type rig struct {
 
 func newRig(t *testing.T, srv *embeddingtest.Server, dir string, cfg Config) *rig {
 	t.Helper()
+	cfg.URL, cfg.Model = srv.URL(), "hash-256"
+	r := startRig(t, dir, func(path string, log *slog.Logger) (*Service, error) { return New(cfg, path, log) })
+	r.srv = srv
+	return r
+}
+
+// startRig opens an index in dir and a service made by open, wired as
+// serve wires them.
+func startRig(t *testing.T, dir string, open func(storePath string, log *slog.Logger) (*Service, error)) *rig {
+	t.Helper()
 	ix, err := index.Open(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.URL, cfg.Model = srv.URL(), "hash-256"
-	svc, err := New(cfg, filepath.Join(dir, "embeddings.db"), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	svc, err := open(filepath.Join(dir, "embeddings.db"), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +47,7 @@ func newRig(t *testing.T, srv *embeddingtest.Server, dir string, cfg Config) *ri
 	ix.OnChange(svc.OnChange)
 	ctx, cancel := context.WithCancel(context.Background())
 	svc.Start(ctx, ix)
-	r := &rig{t: t, dir: dir, srv: srv, ix: ix, svc: svc, stop: cancel}
+	r := &rig{t: t, dir: dir, ix: ix, svc: svc, stop: cancel}
 	t.Cleanup(r.close)
 	return r
 }

@@ -27,6 +27,18 @@ func runEvalCmd(t *testing.T, getenv map[string]string, args ...string) (string,
 	return out.String(), errs.String(), err
 }
 
+// loopbackModel starts the hashed-stem endpoint and returns the settings
+// that select it.
+func loopbackModel(t *testing.T) (*embeddingtest.Server, map[string]string) {
+	t.Helper()
+	srv, err := embeddingtest.Start(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv, map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems"}
+}
+
 func TestEvalBEIR(t *testing.T) {
 	runFile := filepath.Join(t.TempDir(), "run.txt")
 	out, stderr, err := runEvalCmd(t, nil, "--format", "beir", "--mode", "keyword", beirFixture, "--run", runFile)
@@ -74,13 +86,8 @@ func TestEvalJSON(t *testing.T) {
 }
 
 func TestEvalHybridAgainstLoopbackModel(t *testing.T) {
-	srv, err := embeddingtest.Start(64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, vars := loopbackModel(t)
 	cache := t.TempDir()
-	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems"}
 	for _, mode := range []string{"hybrid", "semantic"} {
 		out, stderr, err := runEvalCmd(t, vars, "--format", "beir", "--mode", mode, "--log-level", "warn", "--cache", cache, beirFixture)
 		if err != nil {
@@ -110,13 +117,8 @@ func TestEvalBuiltinByDefault(t *testing.T) {
 // TestEvalCacheKeepsVectors runs eval twice on one cache: the second run
 // sends the model only the queries, no passage.
 func TestEvalCacheKeepsVectors(t *testing.T) {
-	srv, err := embeddingtest.Start(64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, vars := loopbackModel(t)
 	cache := t.TempDir()
-	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems"}
 	args := []string{"--format", "beir", "--mode", "semantic", "--log-level", "warn", "--cache", cache, beirFixture}
 	first, _, err := runEvalCmd(t, vars, args...)
 	if err != nil {
@@ -146,15 +148,10 @@ func TestEvalCacheKeepsVectors(t *testing.T) {
 // TestEvalQueriesWaitForTheModel: a model slower than the service's
 // query timeout still gives every eval query its vector.
 func TestEvalQueriesWaitForTheModel(t *testing.T) {
-	srv, err := embeddingtest.Start(64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, vars := loopbackModel(t)
 	srv.Delay = 300 * time.Millisecond
 	srv.SetFault(embeddingtest.Slow, -1)
-	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems",
-		"POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT": "50ms"}
+	vars["POLICYSEARCH_EMBEDDINGS_QUERY_TIMEOUT"] = "50ms"
 	out, stderr, err := runEvalCmd(t, vars, "--format", "beir", "--mode", "hybrid", "--log-level", "warn", "--cache", "off", beirFixture)
 	if err != nil {
 		t.Fatal(err)
@@ -165,12 +162,7 @@ func TestEvalQueriesWaitForTheModel(t *testing.T) {
 }
 
 func TestEvalBaselineReportsPairedDifference(t *testing.T) {
-	srv, err := embeddingtest.Start(64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	vars := map[string]string{"POLICYSEARCH_EMBEDDINGS_URL": srv.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL": "hashed-stems"}
+	_, vars := loopbackModel(t)
 	out, _, err := runEvalCmd(t, vars, "--format", "beir", "--mode", "semantic", "--baseline", "keyword", "--cache", t.TempDir(), beirFixture)
 	if err != nil {
 		t.Fatal(err)
