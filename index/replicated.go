@@ -15,6 +15,12 @@ type WriteLog interface {
 	// Append durably appends ops and returns the log sequence of the last
 	// one. When it returns without error the log has every op.
 	Append(ctx context.Context, ops []LogOp) (uint64, error)
+	// Last is the log's last sequence: every entry acknowledged before
+	// the call is at or below it.
+	Last(ctx context.Context) (uint64, error)
+	// Latest is the log's newest entry for id; ok is false when the log
+	// holds none.
+	Latest(ctx context.Context, id string) (op LogOp, ok bool, err error)
 }
 
 // LogOp is one entry of the write log: a document's new version, or the
@@ -112,14 +118,37 @@ func (r *replication) setApplied(seq uint64) {
 	}
 }
 
+// syncWait bounds how long a write waits for this node to apply the log up
+// to its end before deciding against the local copy; past it, the write
+// is decided without the local copy (see putLogged).
+const syncWait = time.Second
+
+// synced waits until this node has applied every entry the log had
+// acknowledged when it was called, so the local copy answers for every
+// write that came before (a client's write through another node
+// included), and reports whether it has.
+func (ix *Index) synced(ctx context.Context) bool {
+	last, err := ix.repl.log.Last(ctx)
+	if err != nil {
+		return false
+	}
+	return ix.WaitApplied(ctx, last, min(syncWait, max(ix.repl.wait, 10*time.Millisecond)))
+}
+
 // putLogged is Put on a replicated index: docs are prepared (normalised,
 // hashed). Documents whose content this node already holds are reported
-// Unchanged and not logged, so seeds and re-scans cost nothing.
+// Unchanged and not logged, so seeds and re-scans cost nothing; that is
+// decided only once the node has applied the log up to its end, else an
+// older copy here could pass a write off as unchanged that differs from
+// the cluster's latest (a put after a delete through another node). A
+// node that cannot catch up in time logs every document: applying one
+// that is unchanged costs a hash comparison.
 func (ix *Index) putLogged(ctx context.Context, docs []*Document) ([]PutResult, error) {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
 	}
+	current := ix.synced(ctx)
 	old, err := ix.store.hashes(ids)
 	if err != nil {
 		return nil, err
@@ -131,7 +160,7 @@ func (ix *Index) putLogged(ctx context.Context, docs []*Document) ([]PutResult, 
 		switch h, ok := old[d.ID]; {
 		case !ok:
 			results[i] = PutResult{ID: d.ID, Status: Added}
-		case h == d.Hash:
+		case h == d.Hash && current:
 			results[i] = PutResult{ID: d.ID, Status: Unchanged}
 			continue
 		default:
@@ -162,14 +191,25 @@ func (ix *Index) putLogged(ctx context.Context, docs []*Document) ([]PutResult, 
 	return results, nil
 }
 
-// deleteLogged is Delete on a replicated index: NotFound when this node
-// has no such document, else a tombstone in the log.
+// deleteLogged is Delete on a replicated index: a tombstone in the log.
+// NotFound is decided against the log, not the local copy, which may not
+// have applied a put through another node yet: the document's latest
+// entry is a tombstone, or the log has none and neither does this node (a
+// document from before the node joined a log is only in its store).
 func (ix *Index) deleteLogged(ctx context.Context, id string) error {
-	d, err := ix.store.get(id)
+	op, logged, err := ix.repl.log.Latest(ctx, id)
 	if err != nil {
 		return err
 	}
-	if d == nil {
+	exists := logged && op.Put != nil
+	if !logged {
+		d, err := ix.store.get(id)
+		if err != nil {
+			return err
+		}
+		exists = d != nil
+	}
+	if !exists {
 		return &Error{Kind: NotFound, Code: "not_found", Message: fmt.Sprintf("no document with id %q", truncate(id, 80))}
 	}
 	seq, err := ix.repl.log.Append(ctx, []LogOp{{Delete: id}})

@@ -81,24 +81,15 @@ func (n *Node) Append(ctx context.Context, ops []index.LogOp) (uint64, error) {
 
 // publish sends m until the stream acknowledges it or ctx ends.
 func (n *Node) publish(ctx context.Context, m *nats.Msg) (*jetstream.PubAck, error) {
-	wait := 100 * time.Millisecond
-	for {
+	var ack *jetstream.PubAck
+	err := n.retry(ctx, func(ctx context.Context) error {
 		// A fresh message: one that went out async may still be referenced.
 		again := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: m.Header}
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		ack, err := n.js.PublishMsg(pctx, again)
-		cancel()
-		if err == nil {
-			return ack, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, &index.Error{Kind: index.Unavailable, Code: "log_unavailable",
-				Message: "the cluster's write log did not acknowledge the write; retry it", Err: err}
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
-	}
+		var err error
+		ack, err = n.js.PublishMsg(ctx, again)
+		return err
+	})
+	return ack, err
 }
 
 // newMsgID is a random id for one Append; message i's id is id-i.

@@ -109,7 +109,7 @@ func TestClusterSurvivesKill9(t *testing.T) {
 	nodes = append(nodes, n4)
 
 	if w.failed != nil {
-		t.Fatalf("a write was never acknowledged: %v", w.failed)
+		t.Fatalf("a write was refused or never acknowledged: %v", w.failed)
 	}
 	seq := converge(t, nodes, 60*time.Second)
 	t.Logf("%d writes acknowledged on %d ids (longest pause between acks %v); %d searches answered, longest gap %v; all nodes at sequence %d",

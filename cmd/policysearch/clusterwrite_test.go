@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -72,10 +73,14 @@ func (w *clusterWriter) next(i int) (method, id, body, hash string) {
 	return http.MethodPut, d.ID, string(b), hashOf(w.t, d)
 }
 
-// send makes the request through node after node for up to 60 s.
+// send makes the request through node after node for up to 60 s. A
+// DELETE answered 404 is acknowledged only when an earlier attempt may
+// have landed (no answer, or a 5xx: the log may have it); otherwise the
+// writer knows the document exists, and 404 is the node's mistake.
 func (w *clusterWriter) send(ctx context.Context, hc *http.Client, i int, method, id, body string) error {
 	deadline := time.Now().Add(60 * time.Second)
 	var lastErr error
+	mayHaveLanded := false
 	for k := 0; time.Now().Before(deadline); k++ {
 		n := w.live.pick(i, k)
 		req, _ := http.NewRequestWithContext(ctx, method, n.base+"/api/documents/"+id, strings.NewReader(body))
@@ -85,18 +90,21 @@ func (w *clusterWriter) send(ctx context.Context, hc *http.Client, i int, method
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			lastErr = err
+			lastErr, mayHaveLanded = err, true
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusAccepted:
+		switch code := resp.StatusCode; {
+		case code == http.StatusOK || code == http.StatusCreated || code == http.StatusAccepted:
 			return nil
-		case method == http.MethodDelete && k > 0 && resp.StatusCode == http.StatusNotFound:
+		case method == http.MethodDelete && code == http.StatusNotFound && mayHaveLanded:
 			return nil // an earlier attempt's delete landed before its node died
+		case code < 500:
+			return fmt.Errorf("%s %s through %s (attempt %d): %s %s", method, id, n.name, k+1, resp.Status, msg)
 		}
-		lastErr = fmt.Errorf("%s %s through %s: %s", method, id, n.name, resp.Status)
+		lastErr, mayHaveLanded = fmt.Errorf("%s %s through %s: %s %s", method, id, n.name, resp.Status, msg), true
 		time.Sleep(50 * time.Millisecond)
 	}
 	return lastErr
