@@ -65,11 +65,17 @@ type ChangeEvent struct {
 }
 
 // Open opens or creates the data directory. It repairs writes a crash left
-// half done and rebuilds the index when it is missing, unreadable or was
-// made with another mapping, so it opens every time the store does.
-func Open(ctx context.Context, dir string, log *slog.Logger) (*Index, error) {
+// half done and rebuilds the index when it is missing, damaged, unreadable
+// or was made with another mapping, so it opens every time the store
+// does. A damaged store, or an empty one beside an index that holds
+// documents, is refused (integrity.go).
+func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, indexesDir), 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -78,20 +84,33 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
 	}
-	st, err := openStore(filepath.Join(dir, storeFile))
+	storePath := filepath.Join(dir, storeFile)
+	_, statErr := os.Stat(storePath)
+	st, err := openStore(storePath)
 	if err != nil {
 		return nil, err
 	}
 	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex()}
-	if err := st.fingerprints(ix.dups.set); err != nil {
+	var empty string
+	err = guarded(func() error {
+		if err := st.fingerprints(ix.dups.set); err != nil {
+			return fmt.Errorf("load near-duplicate fingerprints: %w", err)
+		}
+		empty, err = st.survey(statErr == nil)
+		return err
+	})
+	if err != nil {
 		st.close()
-		return nil, fmt.Errorf("load near-duplicate fingerprints: %w", err)
+		return nil, errStoreDamaged(storePath, err)
+	}
+	if o.acceptEmptyStore {
+		empty = ""
 	}
 	ix.gen.Store(uint64(time.Now().UnixNano())) // caches from a previous run never match
 	ix.SetCacheSize(DefaultCacheSize)
 	ix.defaultRatio = DefaultSemanticRatio
 	ix.SetCacheSize(DefaultCacheSize)
-	if err := ix.openLive(ctx); err != nil {
+	if err := ix.openLive(ctx, empty); err != nil {
 		st.close()
 		return nil, err
 	}
@@ -105,11 +124,32 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Index, error) {
 }
 
 // openLive opens the index CURRENT names, or builds one from the store.
-func (ix *Index) openLive(ctx context.Context) error {
+// A segment that fails its checksum, or an index bleve cannot open, is
+// rebuilt. emptyStore, when set, says how the store is empty: an index
+// holding documents beside it is then refused rather than served.
+func (ix *Index) openLive(ctx context.Context, emptyStore string) error {
 	name, _ := os.ReadFile(filepath.Join(ix.dir, currentFile))
 	if n := strings.TrimSpace(string(name)); n != "" {
-		idx, err := bleve.Open(filepath.Join(ix.dir, indexesDir, n))
-		if err == nil {
+		path := filepath.Join(ix.dir, indexesDir, n)
+		var idx bleve.Index
+		err := checkSegments(path)
+		damaged := err != nil && !errors.Is(err, os.ErrNotExist)
+		if !damaged {
+			err = guarded(func() (err error) {
+				idx, err = bleve.Open(path)
+				return err
+			})
+			damaged = errors.Is(err, errPanicked)
+		}
+		if err == nil && emptyStore != "" {
+			indexed, _ := idx.DocCount()
+			if indexed > 0 {
+				idx.Close()
+				return errStoreEmpty(filepath.Join(ix.dir, storeFile), emptyStore, indexed)
+			}
+		}
+		switch {
+		case err == nil:
 			v, _ := idx.GetInternal([]byte(mappingKey))
 			if string(v) == ix.version {
 				ix.live = idx
@@ -117,7 +157,9 @@ func (ix *Index) openLive(ctx context.Context) error {
 			}
 			idx.Close()
 			ix.log.Info("index mapping changed; rebuilding from stored documents", "old", string(v), "new", ix.version)
-		} else {
+		case damaged:
+			ix.log.Error("index damaged; rebuilding it from stored documents", "index", n, "err", err)
+		default:
 			ix.log.Warn("index unreadable; rebuilding from stored documents", "index", n, "err", err)
 		}
 	}

@@ -29,24 +29,41 @@ var errLocked = errors.New("data directory is in use by another policysearch pro
 func openStore(path string) (*store, error) {
 	// A lock held by another process will not be released in a moment, so
 	// a short wait suffices to tell; the CLI then talks to that server.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 300 * time.Millisecond, FreelistType: bolt.FreelistMapType})
-	if errors.Is(err, bolt.ErrTimeout) {
+	var db *bolt.DB
+	err := guarded(func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 300 * time.Millisecond, FreelistType: bolt.FreelistMapType})
+		return err
+	})
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
 		return nil, &Error{Kind: Unavailable, Code: "data_locked", Message: errLocked.Error() + " (stop the server, or add documents through its API)", Err: err}
-	}
-	if err != nil {
+	case errors.Is(err, errPanicked) || errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrChecksum) || errors.Is(err, bolt.ErrVersionMismatch):
+		return nil, errStoreDamaged(path, err)
+	case err != nil:
 		return nil, fmt.Errorf("open document store %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketDocs, bucketPending, bucketMeta, bucketSimhash} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
+	// A truncated file is refused before any page past its end is read;
+	// bbolt panics on damaged pages, so those become refusals too.
+	if err := guarded(func() error { return checkStoreSize(db, path) }); err != nil {
+		db.Close()
+		return nil, errStoreDamaged(path, err)
+	}
+	err = guarded(func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			for _, b := range [][]byte{bucketDocs, bucketPending, bucketMeta, bucketSimhash} {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		db.Close()
-		return nil, err
+		if errors.Is(err, errPanicked) {
+			return nil, errStoreDamaged(path, err)
+		}
+		return nil, fmt.Errorf("open document store %s: %w", path, err)
 	}
 	return &store{db: db}, nil
 }

@@ -52,6 +52,7 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 			}
 			return nil, err
 		}
+		d.DetectLanguage()
 		d.IndexedAt = time.Time{}
 		d.ComputeHash()
 		prepared[i] = &d
@@ -313,12 +314,25 @@ func (ix *Index) Walk(ctx context.Context, fn func(*Document) error) error {
 // Rebuild builds a fresh index from the stored documents beside the live
 // one while searches and writes go on, then swaps it in atomically. Writes
 // wait only for the final catch-up, which re-indexes into the new index
-// the documents written while it was being filled.
-func (ix *Index) Rebuild(ctx context.Context) (int, error) {
+// the documents written while it was being filled. It refuses to empty an
+// index that holds documents from an empty store (see ForceRebuild).
+func (ix *Index) Rebuild(ctx context.Context) (int, error) { return ix.rebuild(ctx, false) }
+
+// ForceRebuild rebuilds even when that empties the index: after a lost
+// store, on purpose.
+func (ix *Index) ForceRebuild(ctx context.Context) (int, error) { return ix.rebuild(ctx, true) }
+
+func (ix *Index) rebuild(ctx context.Context, force bool) (int, error) {
 	ix.mu.Lock()
 	if ix.side != nil {
 		ix.mu.Unlock()
 		return 0, &Error{Kind: Conflict, Code: "rebuild_running", Message: "a rebuild is already running"}
+	}
+	if !force {
+		if err := ix.refuseEmptying(); err != nil {
+			ix.mu.Unlock()
+			return 0, err
+		}
 	}
 	side, name, err := ix.newBleve()
 	if err != nil {

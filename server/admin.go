@@ -15,10 +15,15 @@ type rebuildResponse struct {
 
 // handleRebuild rebuilds the index from the stored documents while
 // searches and writes go on, then swaps it in; it answers when done.
+// ?force=true lets it empty the index from an empty store.
 func handleRebuild(d *Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
-		n, err := d.Index.Rebuild(c)
+		rebuild := d.Index.Rebuild
+		if c.Query("force") == "true" {
+			rebuild = d.Index.ForceRebuild
+		}
+		n, err := rebuild(c)
 		if err != nil {
 			writeError(c, d.Log, err)
 			return

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"policysearch/index"
 )
 
 // withStore opens the index (or the server holding it) for a one-shot
 // command and closes it after.
-func withStore(ctx context.Context, cfg *Config, io ioSet, fn func(store) error) error {
-	st, done, err := openStore(ctx, cfg, io)
+func withStore(ctx context.Context, cfg *Config, io ioSet, fn func(store) error, opts ...index.OpenOption) error {
+	st, done, err := openStore(ctx, cfg, io, opts...)
 	if err != nil {
 		return err
 	}
@@ -81,19 +83,31 @@ func deleteCmd() command {
 }
 
 func rebuildCmd() command {
+	var force bool
 	return command{
-		name: "rebuild", usage: "", summary: "Rebuild the index from the stored documents, then swap it in.",
-		flags: storeFlags,
+		name: "rebuild", usage: "[--force]", summary: "Rebuild the index from the stored documents, then swap it in.\nAn empty document store beside an index that holds documents is refused; --force empties the index then.",
+		flags: func(fs *pflag.FlagSet, c *Config) {
+			storeFlags(fs, c)
+			fs.BoolVar(&force, "force", false, "rebuild even from an empty or missing document store, emptying the index")
+		},
 		do: func(ctx context.Context, cfg *Config, args []string, io ioSet) error {
+			var opts []index.OpenOption
+			if force {
+				opts = append(opts, index.AcceptEmptyStore())
+			}
 			return withStore(ctx, cfg, io, func(ix store) error {
 				start := time.Now()
-				n, err := ix.Rebuild(ctx)
+				rebuild := ix.Rebuild
+				if force {
+					rebuild = ix.ForceRebuild
+				}
+				n, err := rebuild(ctx)
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(io.stdout, "rebuilt %d documents in %s\n", n, time.Since(start).Round(time.Millisecond))
 				return nil
-			})
+			}, opts...)
 		},
 	}
 }

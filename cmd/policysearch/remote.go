@@ -36,6 +36,7 @@ type store interface {
 	Get(ctx context.Context, id string) (*index.Document, error)
 	Delete(ctx context.Context, id string) error
 	Rebuild(ctx context.Context) (int, error)
+	ForceRebuild(ctx context.Context) (int, error)
 	Stats(ctx context.Context) (index.Stats, error)
 }
 
@@ -45,8 +46,8 @@ var (
 )
 
 // openStore opens the index, or, when a server holds it, that server.
-func openStore(ctx context.Context, cfg *Config, io ioSet) (store, func(), error) {
-	ix, err := index.Open(ctx, cfg.Data, cfg.logger(io.stderr).With("component", "index"))
+func openStore(ctx context.Context, cfg *Config, io ioSet, opts ...index.OpenOption) (store, func(), error) {
+	ix, err := index.Open(ctx, cfg.Data, cfg.logger(io.stderr).With("component", "index"), opts...)
 	if err == nil {
 		return ix, func() { ix.Close() }, nil
 	}
@@ -214,9 +215,13 @@ func (r *remote) Delete(ctx context.Context, id string) error {
 	return r.call(ctx, "DELETE", "/api/documents/"+url.PathEscape(id), nil, "", nil)
 }
 
-func (r *remote) Rebuild(ctx context.Context) (int, error) {
+func (r *remote) Rebuild(ctx context.Context) (int, error) { return r.rebuild(ctx, "") }
+
+func (r *remote) ForceRebuild(ctx context.Context) (int, error) { return r.rebuild(ctx, "?force=true") }
+
+func (r *remote) rebuild(ctx context.Context, query string) (int, error) {
 	var res struct{ Documents int }
-	err := r.call(ctx, "POST", "/api/admin/rebuild", strings.NewReader(""), "", &res)
+	err := r.call(ctx, "POST", "/api/admin/rebuild"+query, strings.NewReader(""), "", &res)
 	return res.Documents, err
 }
 
