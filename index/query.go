@@ -204,14 +204,14 @@ func (c compiler) prose(t *querylang.Term, field string) query.Query {
 		if t.Slop == 0 {
 			return exact
 		}
-		// bleve has no sloppy phrase: require every word, and rank
-		// documents with the exact phrase first.
-		all := bleve.NewMatchQuery(t.Value)
-		all.SetField(field)
-		all.Analyzer = analyzer
-		all.SetOperator(query.MatchQueryOperatorAnd)
+		// The words within Slop positions (sloppy.go); the exact phrase
+		// ranks first.
+		near := newSloppyPhrase(c.ix.mapping, analyzer, field, t.Value, t.Slop)
+		if near == nil {
+			return exact
+		}
 		b := bleve.NewBooleanQuery()
-		b.AddMust(all)
+		b.AddMust(near)
 		b.AddShould(exact)
 		return b
 	case querylang.Prefix:

@@ -27,6 +27,7 @@ type evalFlags struct {
 	depth  int
 	cache  string
 	base   string
+	cmpRun string
 }
 
 func evalCmd() command {
@@ -48,6 +49,7 @@ func evalCmd() command {
 			fs.IntVar(&ef.depth, "depth", eval.DefaultDepth, "results read per query (pages of 100, as a client would)")
 			fs.StringVar(&ef.cache, "cache", "", "directory that keeps embedding vectors between runs, per collection and model; default policysearch/eval in the user cache directory; off = embed into a throwaway store")
 			fs.StringVar(&ef.base, "baseline", "", "also run this mode (keyword, hybrid or semantic) and report the nDCG@10 difference with its paired standard error")
+			fs.StringVar(&ef.cmpRun, "compare-run", "", "also score the TREC run FILE (e.g. written by another version with --run) and report the nDCG@10 difference with its paired standard error")
 			fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env POLICYSEARCH_LOG_LEVEL)")
 			fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "auto, text or json (env POLICYSEARCH_LOG_FORMAT)")
 			embeddingFlags(fs, c)
@@ -134,6 +136,16 @@ func runEval(ctx context.Context, cfg *Config, ef *evalFlags, args []string, io 
 		}
 		rep.Baseline = &cmp
 	}
+	if ef.cmpRun != "" {
+		if rep.Baseline != nil {
+			return fmt.Errorf("%w: give --baseline or --compare-run, not both", errUsage)
+		}
+		cmp, err := compareRun(b, rep, ef.cmpRun)
+		if err != nil {
+			return err
+		}
+		rep.Baseline = &cmp
+	}
 	if rep.PlainWords > 0 {
 		fmt.Fprintf(io.stderr, "%d of %d queries did not parse as the query language and were searched as plain words\n", rep.PlainWords, rep.Queries)
 	}
@@ -195,4 +207,18 @@ func writeRunFile(path string, rep *eval.Report) error {
 		return fmt.Errorf("write run file: %w", err)
 	}
 	return f.Close()
+}
+
+// compareRun pairs rep with the saved run at path, query by query.
+func compareRun(b *eval.Bench, rep *eval.Report, path string) (eval.Comparison, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return eval.Comparison{}, err
+	}
+	defer f.Close()
+	run, err := eval.ReadRun(f)
+	if err != nil {
+		return eval.Comparison{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return eval.Compare(rep, b.ScoreRun(run, "run "+path))
 }
