@@ -182,6 +182,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		return nil, err
 	}
 	out.Notice = notice
+	if q.Page == 1 {
+		out.Suggestion = ix.suggest(ctx, q.Text, out.Total <= suggestBelow)
+	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	ix.cache.put(key, out)
 	return out, nil
