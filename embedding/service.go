@@ -116,6 +116,9 @@ type Service struct {
 	// snapshot is where the vector graph is saved on Close and read on Start.
 	snapshot string
 	log      *slog.Logger
+	// source, when set, delivers document vectors instead of the
+	// senders (shared.go).
+	source Source
 
 	mu       sync.Mutex
 	status   map[string]*DocStatus
@@ -150,7 +153,8 @@ type DocStatus struct {
 }
 
 type plan struct {
-	over    int // inputs longer than the model's limit
+	content string // the document's content hash, when waiting on a source
+	over    int    // inputs longer than the model's limit
 	spans   []Passage
 	hashes  []string
 	missing map[string]bool

@@ -73,6 +73,13 @@ func (s *Service) plan(d *index.Document) error {
 		s.mu.Unlock()
 		return s.install(d.ID, p)
 	}
+	if s.source != nil {
+		p.content = d.Hash // AddVectors fills it
+		s.plans[d.ID] = p
+		s.mu.Unlock()
+		s.source.Want(d.ID, d.Hash)
+		return nil
+	}
 	s.plans[d.ID] = p
 	for h := range p.missing {
 		if len(s.waiting[h]) == 0 {

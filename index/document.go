@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"policysearch/index/langdetect"
 )
 
 // SourceTypes are the kinds of publisher a document may come from.
@@ -22,18 +24,21 @@ var SourceTypes = []string{"government", "think_tank", "igo", "ngo", "news", "ac
 // Document is one policy text with its metadata. Fields not in the model
 // that arrive in JSON are kept in Extra and shown with the document.
 type Document struct {
-	ID         string         `json:"id"`
-	Title      string         `json:"title"`
-	Text       string         `json:"text"`
-	URL        string         `json:"url,omitempty"`
-	Source     string         `json:"source,omitempty"`
-	SourceType string         `json:"source_type,omitempty"`
-	Authors    []string       `json:"author,omitempty"`
-	Published  Date           `json:"published,omitzero"`
-	Country    string         `json:"country,omitempty"`
-	Language   string         `json:"language,omitempty"`
-	Tags       []string       `json:"tags,omitempty"`
-	Extra      map[string]any `json:"extra,omitempty"`
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Text       string   `json:"text"`
+	URL        string   `json:"url,omitempty"`
+	Source     string   `json:"source,omitempty"`
+	SourceType string   `json:"source_type,omitempty"`
+	Authors    []string `json:"author,omitempty"`
+	Published  Date     `json:"published,omitzero"`
+	Country    string   `json:"country,omitempty"`
+	Language   string   `json:"language,omitempty"`
+	// LanguageDetected says Language was guessed from the text at ingest
+	// (see DetectLanguage), not given with the document.
+	LanguageDetected bool           `json:"language_detected,omitempty"`
+	Tags             []string       `json:"tags,omitempty"`
+	Extra            map[string]any `json:"extra,omitempty"`
 	// Origin says where the document was loaded from (a file path, a feed
 	// URL); ingestion uses it to sync a folder without touching others.
 	Origin string `json:"origin,omitempty"`
@@ -55,7 +60,7 @@ var known = map[string]bool{
 	"id": true, "title": true, "text": true, "url": true, "source": true,
 	"source_type": true, "author": true, "published": true, "country": true,
 	"language": true, "tags": true, "extra": true, "origin": true,
-	"content_hash": true, "indexed_at": true,
+	"content_hash": true, "indexed_at": true, "language_detected": true,
 }
 
 // UnmarshalJSON reads a document leniently: aliases for common field names,
@@ -139,6 +144,11 @@ func (d *Document) UnmarshalJSON(b []byte) error {
 			return InvalidField("published", "%v", err)
 		}
 	}
+	if v, ok := fields["language_detected"]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &d.LanguageDetected); err != nil {
+			return InvalidField("language_detected", "must be true or false")
+		}
+	}
 	if v, ok := fields["indexed_at"]; ok && string(v) != "null" {
 		if err := json.Unmarshal(v, &d.IndexedAt); err != nil {
 			return InvalidField("indexed_at", "%v", err)
@@ -218,6 +228,21 @@ func (d *Document) Normalize() error {
 		return InvalidField("source_type", "%q is not one of %s", truncate(d.SourceType, 40), strings.Join(SourceTypes, ", "))
 	}
 	return d.checkBudget()
+}
+
+// DetectLanguage fills in Language from the title and text when the
+// document came without one, and marks it as detected; a guess that is not
+// reliable leaves it empty. A given language is never replaced.
+func (d *Document) DetectLanguage() {
+	if d.Language != "" {
+		if d.LanguageDetected { // re-posted from our own output: guess again
+			d.Language = ""
+		} else {
+			return
+		}
+	}
+	d.Language = langdetect.Detect(d.Title, d.Text)
+	d.LanguageDetected = d.Language != ""
 }
 
 // ComputeHash sets Hash from everything that affects search or display,

@@ -27,7 +27,9 @@ var facetFilters = []struct {
 }{
 	{"source", func(f *Filters) *[]string { return &f.Source }},
 	{"source_type", func(f *Filters) *[]string { return &f.SourceType }},
+	{"author", func(f *Filters) *[]string { return &f.Author }},
 	{"country", func(f *Filters) *[]string { return &f.Country }},
+	{"language", func(f *Filters) *[]string { return &f.Language }},
 	{"tags", func(f *Filters) *[]string { return &f.Tag }},
 }
 
@@ -64,7 +66,7 @@ func (ix *Index) multiFacets(ctx context.Context, q Query, base func(filter quer
 			return err
 		}
 		req := bleve.NewSearchRequestOptions(withFilter(set, filter), 0, 0, false)
-		req.AddFacet(ff.facet, bleve.NewFacetRequest(ff.facet, q.FacetSize))
+		req.AddFacet(ff.facet, bleve.NewFacetRequest(ff.facet, q.facetSize(ff.facet)))
 		res, err := ix.search(ctx, req)
 		if err != nil {
 			return err

@@ -15,6 +15,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
+
+	"policysearch/index/langdetect"
 )
 
 // Analyzer names registered in the mapping. Prose fields get English
@@ -126,11 +128,17 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	return m, m.Validate()
 }
 
+// indexFormat is part of the mapping version: bump it when bleveDoc
+// indexes the same stored document differently, so that indexes built the
+// old way are rebuilt. 2: a document stored without a language is indexed
+// under its detected one.
+const indexFormat = "2"
+
 // mappingVersion fingerprints the mapping; an index built with another
 // mapping is rebuilt from the document store at start-up.
 func mappingVersion(m *mapping.IndexMappingImpl) string {
 	b, _ := json.Marshal(m)
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(append(b, "\x00format "+indexFormat...))
 	return hex.EncodeToString(sum[:8])
 }
 
@@ -153,7 +161,11 @@ func bleveDoc(d *Document) map[string]any {
 	set("source", d.Source)
 	set("source_type", d.SourceType)
 	set("country", d.Country)
-	set("language", d.Language)
+	lang := d.Language
+	if lang == "" { // stored before detection existed, or detection had no answer
+		lang = langdetect.Detect(d.Title, d.Text)
+	}
+	set("language", lang)
 	if len(d.Authors) > 0 {
 		m["author"] = d.Authors
 	}

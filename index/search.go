@@ -22,7 +22,11 @@ const (
 	MaxSize      = 100
 	MaxWindow    = 10000
 	MaxFacetSize = 100
-	DefaultSize  = 10
+	// MaxYearFacetSize lets the year facet list every year (dates run
+	// from 1 to 9999), so a page can show years in order rather than the
+	// most frequent ten.
+	MaxYearFacetSize = 10000
+	DefaultSize      = 10
 )
 
 // Sort orders.
@@ -34,7 +38,7 @@ const (
 
 // FacetNames are the facets every search computes, over the whole
 // filtered result set.
-var FacetNames = []string{"source", "source_type", "country", "year", "tags"}
+var FacetNames = []string{"source", "source_type", "author", "country", "language", "year", "tags"}
 
 // Filters narrow a search. Values within a field are OR-ed, fields AND-ed;
 // matching ignores case.
@@ -58,6 +62,9 @@ type Query struct {
 	Page      int // 1-based
 	Size      int
 	FacetSize int
+	// FacetSizes overrides FacetSize for the facets it names, so a page
+	// can open one facet's "more" without growing the others.
+	FacetSizes map[string]int `json:",omitempty"`
 	// FacetMode is FacetsFiltered (the default) or FacetsMulti.
 	FacetMode string
 	// Mode is keyword, hybrid or semantic; "" means hybrid when a semantic
@@ -110,12 +117,32 @@ func (q *Query) Validate() error {
 	case !q.Filters.From.IsZero() && !q.Filters.To.IsZero() && q.Filters.To.End().Before(q.Filters.From.Time):
 		return InvalidField("to", "is before from")
 	}
+	for name, n := range q.FacetSizes {
+		limit := MaxFacetSize
+		if name == "year" {
+			limit = MaxYearFacetSize
+		}
+		switch {
+		case !slices.Contains(FacetNames, name):
+			return InvalidField("facet_size", "%q is not a facet; facets are %s", truncate(name, 40), strings.Join(FacetNames, ", "))
+		case n < 1 || n > limit:
+			return InvalidField("facet_size", "the %s facet's size must be between 1 and %d", name, limit)
+		}
+	}
 	for _, st := range q.Filters.SourceType {
 		if !slices.Contains(SourceTypes, strings.ToLower(st)) {
 			return InvalidField("source_type", "%q is not one of %s", truncate(st, 40), strings.Join(SourceTypes, ", "))
 		}
 	}
 	return nil
+}
+
+// facetSize is how many values the named facet lists.
+func (q Query) facetSize(name string) int {
+	if n, ok := q.FacetSizes[name]; ok {
+		return n
+	}
+	return q.FacetSize
 }
 
 // Parse turns the query text into the query to run. Text that does not
@@ -353,7 +380,7 @@ func newRequest(top query.Query, q Query, p page, from, size int, order search.S
 	req.SortByCustom(order)
 	if p.facets {
 		for _, name := range FacetNames {
-			req.AddFacet(name, bleve.NewFacetRequest(name, q.FacetSize))
+			req.AddFacet(name, bleve.NewFacetRequest(name, q.facetSize(name)))
 		}
 	}
 	return req
@@ -389,7 +416,9 @@ func filterQuery(f Filters) query.Query {
 	}
 	add("source", f.Source)
 	add("source_type", f.SourceType)
-	add("author", f.Author)
+	if q := authorFilter(f.Author); q != nil {
+		parts = append(parts, q)
+	}
 	add("country", f.Country)
 	add("tags", f.Tag)
 	add("language", f.Language)
@@ -413,4 +442,28 @@ func filterQuery(f Filters) query.Query {
 		return parts[0]
 	}
 	return bleve.NewConjunctionQuery(parts...)
+}
+
+// authorFilter matches each value as a whole name or as name parts:
+// author=scanlon finds "Phil Scanlon", and "scanlon, phil" finds him too,
+// since every word must be one of the author's name words. Values are
+// OR-ed, like every filter's.
+func authorFilter(vals []string) query.Query {
+	var qs []query.Query
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		exact := bleve.NewTermQuery(strings.ToLower(v))
+		exact.SetField("author_l")
+		parts := bleve.NewMatchQuery(v)
+		parts.SetField("author_t")
+		parts.Analyzer = nameAnalyzer
+		parts.SetOperator(query.MatchQueryOperatorAnd)
+		qs = append(qs, exact, parts)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(qs...)
 }

@@ -52,6 +52,7 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 			}
 			return nil, err
 		}
+		d.DetectLanguage()
 		d.IndexedAt = time.Time{}
 		d.ComputeHash()
 		prepared[i] = &d

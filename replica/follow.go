@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ const (
 func (n *Node) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { n.watchLog(ctx) })
+	if n.emb != nil {
+		wg.Go(func() { n.askLoop(ctx) })
+		wg.Go(func() { n.workLoop(ctx) })
+	}
 	wait := 250 * time.Millisecond
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -102,12 +107,14 @@ func (n *Node) follow(ctx context.Context) error {
 	}
 }
 
-// apply decodes batch and hands it to the index with its last sequence.
-// An entry that does not decode is logged and passed over on every node
-// alike, so one bad message cannot stop the cluster.
+// apply decodes batch and hands it to the index with its last sequence,
+// then the vectors in it to the embedding service. An entry that does not
+// decode is logged and passed over on every node alike, so one bad
+// message cannot stop the cluster.
 func (n *Node) apply(ctx context.Context, batch []jetstream.Msg) error {
 	applied := n.ix.AppliedSeq()
 	var ops []index.LogOp
+	var vecs []vectorsMsg
 	var seq uint64
 	for _, m := range batch {
 		md, err := m.Metadata()
@@ -119,18 +126,33 @@ func (n *Node) apply(ctx context.Context, batch []jetstream.Msg) error {
 			continue // already applied: a consumer restarted behind the mark
 		}
 		seq = s
+		n.sawSequence(s, md.NumPending)
+		if strings.HasPrefix(m.Subject(), n.vecPrefix+".") {
+			var v vectorsMsg
+			if err := json.Unmarshal(m.Data(), &v); err != nil || v.ID == "" {
+				n.log.Error("vectors in the log do not decode; passed over", "sequence", s, "subject", m.Subject(), "err", err)
+				continue
+			}
+			vecs = append(vecs, v)
+			continue
+		}
 		var op index.LogOp
 		if err := json.Unmarshal(m.Data(), &op); err != nil || op.ID() == "" {
 			n.log.Error("log entry does not decode; passed over", "sequence", s, "subject", m.Subject(), "err", err)
 			continue
 		}
 		ops = append(ops, op)
-		n.sawSequence(s, md.NumPending)
 	}
 	if seq == 0 {
 		return nil
 	}
-	return n.ix.ApplyLog(ctx, seq, ops)
+	if err := n.ix.ApplyLog(ctx, seq, ops); err != nil {
+		return err
+	}
+	// Vectors are not under the applied mark: one lost to a crash here is
+	// read from the log again when the document is found without them.
+	n.applyVectors(ctx, vecs)
+	return nil
 }
 
 // sawSequence updates the log's known end from a delivered entry: pending

@@ -11,9 +11,17 @@ import (
 	"policysearch/index"
 )
 
+// lookupTimeout bounds Last and Latest, the reads a write makes before it
+// appends: enough for a stream leader election (2–8 s measured after a
+// kill -9). A write through a node is thus answered within lookupTimeout
+// + appendTimeout + the apply wait.
+const lookupTimeout = 10 * time.Second
+
 // Last is the stream's last sequence, read from its leader; while the
-// stream elects a leader it retries, like Append, up to appendTimeout.
+// stream elects a leader it retries up to lookupTimeout.
 func (n *Node) Last(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	var last uint64
 	err := n.retry(ctx, func(ctx context.Context) error {
 		s, err := n.js.Stream(ctx, n.cfg.Stream)
@@ -29,6 +37,8 @@ func (n *Node) Last(ctx context.Context) (uint64, error) {
 // Latest is the newest entry on id's subject: the document's current
 // version or its tombstone, whatever this node has applied so far.
 func (n *Node) Latest(ctx context.Context, id string) (index.LogOp, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	var op index.LogOp
 	found := false
 	err := n.retry(ctx, func(ctx context.Context) error {
@@ -55,8 +65,8 @@ func (n *Node) Latest(ctx context.Context, id string) (index.LogOp, bool, error)
 	return op, found, err
 }
 
-// retry runs fn, each try bounded to 2 s, until it succeeds or
-// appendTimeout passes (a stream leader election, a server gone); the
+// retry runs fn, each try bounded to 2 s, until it succeeds or ctx ends,
+// at most appendTimeout (a stream leader election, a server gone); the
 // error then is the Unavailable one a client may retry.
 func (n *Node) retry(ctx context.Context, fn func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, appendTimeout)

@@ -20,11 +20,15 @@ import (
 // not left hanging when the log is really gone.
 const appendTimeout = 30 * time.Second
 
-// subjectFor is the document's subject: a hash, because ids may hold
-// characters NATS subjects may not ('.', '*', '>', spaces) and any length.
-func (n *Node) subjectFor(id string) string {
+// subjectFor is the document's subject.
+func (n *Node) subjectFor(id string) string { return n.subject + "." + subjectToken(id) }
+
+// subjectToken stands for a document id in subjects: a hash, because ids
+// may hold characters NATS subjects may not ('.', '*', '>', spaces) and
+// any length.
+func subjectToken(id string) string {
 	sum := sha256.Sum256([]byte(id))
-	return n.subject + "." + hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:16])
 }
 
 // Append publishes ops and returns when the stream has stored every one
@@ -34,8 +38,6 @@ func (n *Node) subjectFor(id string) string {
 // with the same Nats-Msg-Id, so the stream stores it once however often
 // it is sent.
 func (n *Node) Append(ctx context.Context, ops []index.LogOp) (uint64, error) {
-	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
-	defer cancel()
 	batch := newMsgID()
 	msgs := make([]*nats.Msg, len(ops))
 	for i, op := range ops {
@@ -50,6 +52,14 @@ func (n *Node) Append(ctx context.Context, ops []index.LogOp) (uint64, error) {
 		msgs[i] = &nats.Msg{Subject: n.subjectFor(op.ID()), Data: data, Header: nats.Header{}}
 		msgs[i].Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s-%d", batch, i))
 	}
+	return n.appendMsgs(ctx, msgs)
+}
+
+// appendMsgs publishes msgs, each with its Nats-Msg-Id, and returns when
+// the stream has stored every one, with the sequence of the last.
+func (n *Node) appendMsgs(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
+	defer cancel()
 	futures := make([]jetstream.PubAckFuture, len(msgs))
 	for i, m := range msgs {
 		f, err := n.js.PublishMsgAsync(m)

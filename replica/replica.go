@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -87,6 +88,15 @@ type Node struct {
 	nc      *nats.Conn
 	js      jetstream.JetStream
 	subject string // prefix of the document subjects, e.g. "policysearch.doc"
+	// vecPrefix and jobPrefix prefix the vector subjects (in the log) and
+	// the embedding jobs' (in the work queue); see embedqueue.go.
+	vecPrefix, jobPrefix string
+
+	emb      Embeddings // nil: this node does not share embeddings
+	wmu      sync.Mutex
+	wanted   map[embedJob]bool // documents whose vectors to ask for
+	wantWake chan struct{}
+	embedded atomic.Int64 // jobs this node did
 
 	mu       sync.Mutex
 	last     uint64    // the stream's last sequence, as last seen
@@ -125,7 +135,8 @@ func Open(ctx context.Context, cfg Config, ix *index.Index, log *slog.Logger) (*
 		nc.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, ix: ix, log: log, nc: nc, js: js, subject: strings.ToLower(cfg.Stream) + ".doc"}
+	lower := strings.ToLower(cfg.Stream)
+	n := &Node{cfg: cfg, ix: ix, log: log, nc: nc, js: js, subject: lower + ".doc", vecPrefix: lower + ".vec", jobPrefix: lower + ".embed"}
 	if err := n.ensureStream(ctx); err != nil {
 		nc.Close()
 		return nil, err
@@ -153,7 +164,10 @@ func (n *Node) ensureStream(ctx context.Context) error {
 				}
 			}
 			sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err := n.js.CreateOrUpdateStream(sctx, streamConfig(n.cfg.Stream, n.subject, replicas))
+			_, err := n.js.CreateOrUpdateStream(sctx, streamConfig(n.cfg.Stream, n.subject, n.vecPrefix, replicas))
+			if err == nil {
+				_, err = n.js.CreateOrUpdateStream(sctx, jobStreamConfig(n.jobStream(), n.jobPrefix, replicas))
+			}
 			scancel()
 			if err == nil {
 				n.mu.Lock()
@@ -180,13 +194,14 @@ func (n *Node) ensureStream(ctx context.Context) error {
 // streamConfig is the write log. One subject per document and one message
 // per subject keep only the latest version of each; deletes are tombstone
 // messages on the same subject, never purges, so a node that slept
-// through a delete still sees it. Duplicates is the window in which a
-// retried publish with the same Nats-Msg-Id is stored once.
-func streamConfig(name, subject string, replicas int) jetstream.StreamConfig {
+// through a delete still sees it. A document's vectors have subjects of
+// their own (vectors.go). Duplicates is the window in which a retried
+// publish with the same Nats-Msg-Id is stored once.
+func streamConfig(name, subject, vecPrefix string, replicas int) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:              name,
 		Description:       "policysearch document log: latest version of each document",
-		Subjects:          []string{subject + ".*"},
+		Subjects:          []string{subject + ".*", vecPrefix + ".*.*"},
 		Retention:         jetstream.LimitsPolicy,
 		MaxMsgsPerSubject: 1,
 		Discard:           jetstream.DiscardOld,
@@ -212,6 +227,8 @@ type Status struct {
 	Leader   string `json:"stream_leader,omitempty"`
 	NATS     string `json:"nats,omitempty"` // the server this node talks to
 	Ready    bool   `json:"ready"`
+	// EmbedJobs counts the embedding jobs this node did for the cluster.
+	EmbedJobs int64 `json:"embed_jobs"`
 	// Reason says why the node is not ready.
 	Reason string `json:"reason,omitempty"`
 }
@@ -225,7 +242,7 @@ func (n *Node) Status() Status {
 	applied := n.ix.AppliedSeq()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	st := Status{Node: n.cfg.Node, Stream: n.cfg.Stream, Replicas: n.replicas, Applied: applied, Sequence: n.last, Leader: n.leader, NATS: n.nc.ConnectedUrlRedacted()}
+	st := Status{Node: n.cfg.Node, Stream: n.cfg.Stream, Replicas: n.replicas, Applied: applied, Sequence: n.last, Leader: n.leader, NATS: n.nc.ConnectedUrlRedacted(), EmbedJobs: n.embedded.Load()}
 	if n.last > applied {
 		st.Lag = n.last - applied
 	}

@@ -248,22 +248,28 @@ func alertsPanel(c *gin.Context, d *Deps, q index.Query) *web.AlertsPanel {
 	}
 	want := canonical(q)
 	for _, a := range all {
-		if a.Params != want {
-			continue
+		if a.Params == want {
+			p.List = append(p.List, alertItem(a))
 		}
-		v := web.AlertView{ID: a.ID, Name: a.Name, Feed: alerts.FeedURL("", a), Matches: a.Matches}
-		if u, err := url.Parse(a.WebhookURL); err == nil && a.WebhookURL != "" {
-			v.Webhook = u.Host
-		}
-		if ld := a.LastDelivery; ld != nil {
-			v.Status = "last delivery " + ld.Status
-			if ld.Status != "delivered" && ld.Error != "" {
-				v.Status += ": " + ld.Error
-			}
-		}
-		p.List = append(p.List, v)
 	}
 	return p
+}
+
+// alertItem is an alert as the pages list it: its feed, the webhook's
+// host only (webhook URLs often carry a token), matches and the last
+// delivery in words.
+func alertItem(a alerts.Alert) web.AlertView {
+	v := web.AlertView{ID: a.ID, Name: a.Name, Feed: alerts.FeedURL("", a), Matches: a.Matches}
+	if u, err := url.Parse(a.WebhookURL); err == nil && a.WebhookURL != "" {
+		v.Webhook = u.Host
+	}
+	if ld := a.LastDelivery; ld != nil {
+		v.Status = "last delivery " + ld.Status
+		if ld.Status != "delivered" && ld.Error != "" {
+			v.Status += ": " + ld.Error
+		}
+	}
+	return v
 }
 
 // describeSearch says in words what a search looks for.

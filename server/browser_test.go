@@ -394,7 +394,9 @@ func TestBrowser(t *testing.T) {
 		b.do("blur", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`))
 		tabTo := func(what, cond string) {
 			t.Helper()
-			for range 60 {
+			// The sidebar's facets come first: seven of up to ten values
+			// each, their "more" links and the date fields.
+			for range 120 {
 				if eval[bool](b, cond) {
 					return
 				}

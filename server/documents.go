@@ -38,6 +38,15 @@ func handleGetDocument(d *Deps) gin.HandlerFunc {
 			writeError(c, d.Log, err)
 			return
 		}
+		if doc.Origin != "" && !writable(c, d) {
+			// Origin is a path on the server (or a feed's URL): how the
+			// service is laid out is for those who may change it, the
+			// same rule as writes. The stored document is shared, so
+			// the change is made on a copy.
+			cp := *doc
+			cp.Origin = ""
+			doc = &cp
+		}
 		resp := documentResponse{Document: doc}
 		if resp.Copies, err = d.Index.Copies(c, doc.ID); err != nil {
 			writeError(c, d.Log, err)

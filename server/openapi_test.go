@@ -148,6 +148,7 @@ func TestOpenAPI(t *testing.T) {
 		r("DELETE", "/api/feeds/"+feedID(feedURL), 404),
 		r("GET", "/", 200),
 		r("GET", "/?q=export+controls&mode=hybrid", 200),
+		r("GET", "/?q=export&more=author&author=scanlon", 200),
 		bad(r("GET", "/?q=%22x&strict=true", 400)),
 		r("GET", "/?q="+strings.Repeat("a", 101), 414),
 		keyed(r("GET", "/", 401), ""),

@@ -26,6 +26,7 @@ func handlePage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 			// counts a filtered field's values as if it were unfiltered.
 			q.FacetMode = index.FacetsMulti
 		}
+		pageFacets(&q, params)
 		if err == nil && (q.Text != "" || len(params) > 0) {
 			res, err = search(c, d, q)
 		}
@@ -40,6 +41,9 @@ func handlePage(d *Deps, pages *web.Pages) gin.HandlerFunc {
 			if d.Alerts != nil {
 				t.Alerts = alertsPanel(c, d, q)
 			}
+		}
+		if page.Empty() {
+			page.Collection = collection(c, d)
 		}
 		render(c, d, pages, status, "search", page)
 	}

@@ -98,6 +98,7 @@ func researchSpecCases(t *testing.T, ix *index.Index, svc *embedding.Service, ne
 		bad(r("GET", "/s/"+snap.ID+"?page=0", 400)),
 		r("GET", "/s/zzzzzzzzzz", 404),
 		form(r("POST", "/alerts", 201), "q=chips&name=Chips+weekly"),
+		r("GET", "/alerts", 200),
 		form(r("POST", "/alerts/"+byPage+"/delete", 303), "return=/?q=tariffs"),
 		form(r("POST", "/alerts/"+byPage+"/delete", 404), "return=/"),
 	}

@@ -46,6 +46,7 @@ func routes(r *gin.Engine, d *Deps) error {
 	r.GET("/static/*path", gin.WrapH(pages.Static()))
 	r.POST("/s", handleSnapshotForm(d, pages))
 	r.GET("/s/:id", handleSnapshotPage(d, pages))
+	r.GET("/alerts", handleAlertsPage(d, pages))
 	r.POST("/alerts", handleAlertForm(d, pages))
 	r.POST("/alerts/:id/delete", handleAlertDeleteForm(d, pages))
 	r.GET("/alerts/:feed", handleAlertFeed(d))

@@ -183,7 +183,8 @@ var (
 )
 
 // renderText turns plain or lightly marked-up (Markdown) text into blocks:
-// blank lines separate paragraphs; #-headings, list items and fenced code
+// blank lines separate paragraphs, and so do single line breaks in text
+// that is not hard-wrapped (see linesAreParagraphs); #-headings, list items and fenced code
 // are recognised, and so is a heading whose markup ingestion removed (see
 // headingLike); everything else is text. A heading that opens the text
 // and repeats the title is dropped. Every byte of output goes through the
@@ -202,6 +203,7 @@ func renderText(text, title string, spans []Span, marked int) ([]Block, int) {
 		lines = append(lines, line{lo, lo + hi})
 		lo += hi + 1
 	}
+	breaks := linesAreParagraphs(text)
 	para := line{-1, -1}
 	flush := func() {
 		if para.lo >= 0 {
@@ -289,6 +291,9 @@ func renderText(text, title string, spans []Span, marked int) ([]Block, int) {
 			continue
 		}
 		endList()
+		if breaks {
+			flush()
+		}
 		if para.lo < 0 {
 			para.lo = l.lo
 		}
@@ -297,6 +302,27 @@ func renderText(text, title string, spans []Span, marked int) ([]Block, int) {
 	flush()
 	endList()
 	return blocks, w.count
+}
+
+// linesAreParagraphs reports whether text puts one paragraph per line,
+// as text saved from a web page or a word processor does (the seed
+// articles: one line of 200 to 700 characters per paragraph), rather
+// than hard-wrapping paragraphs at a fixed width, as e-mail, pdftotext and
+// hand-written Markdown do. Then every line break ends a paragraph.
+// A third of the lines running past any wrapping width decides it.
+func linesAreParagraphs(text string) bool {
+	const wrapWidth = 100 // beyond any common hard-wrap width (72, 80)
+	lines, long := 0, 0
+	for l := range strings.SplitSeq(text, "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		lines++
+		if utf8.RuneCountInString(l) > wrapWidth {
+			long++
+		}
+	}
+	return lines > 1 && long*3 >= lines
 }
 
 // PageTitle is the text of the page's <title>.

@@ -14,13 +14,13 @@ import (
 
 // Params are the query-string parameters the page understands: exactly
 // those of /api/search, so a page URL and an API URL describe the same
-// search.
+// search. MoreParam alone is the page's own (see facets.go).
 var Params = []string{"q", "page", "size", "sort", "source", "source_type", "author", "country", "tag",
-	"language", "from", "to", "strict", "facet_size", "facet_mode", "mode", "fusion", "semantic_ratio"}
+	"language", "from", "to", "strict", "facet_size", "facet_mode", "mode", "fusion", "semantic_ratio", MoreParam}
 
 // carried are the parameters no visible control of the form sets; hidden
 // inputs keep them when the form is submitted again.
-var carried = []string{"sort", "size", "strict", "author", "language", "facet_size", "facet_mode", "mode", "fusion", "semantic_ratio"}
+var carried = []string{"sort", "size", "strict", "facet_size", "facet_mode", "mode", "fusion", "semantic_ratio", MoreParam}
 
 // Problem is an error as the page shows it: the API's status and message,
 // and for a query-syntax error the field and 1-based rune position.
@@ -60,6 +60,9 @@ type SearchPage struct {
 	Strict      string      // link that shows where a loosely searched query fails
 	Suggestion  *Suggestion // "Did you mean …?", when the index offers a correction
 	Tools       *Tools      // export, cite and alerts; nil without results
+	// Collection describes the collection on the start page; the server
+	// sets it (nil when it could not be read).
+	Collection *Collection
 }
 
 // HitView is one result with the links and labels the template needs.
@@ -368,7 +371,7 @@ func (p *SearchPage) APIHref() string {
 	if p.Empty() || len(p.State) == 0 {
 		return ""
 	}
-	return "/api/search?" + p.State.Encode()
+	return "/api/search?" + apiState(p.State).Encode()
 }
 
 // FirstPage is the search on its first page.

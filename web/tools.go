@@ -34,6 +34,9 @@ type AlertView struct {
 	Webhook  string // the webhook's host, or ""
 	Matches  int
 	Status   string // the last webhook delivery, in words, or ""
+	// Search and Href describe the search the alert watches, on the
+	// page of all alerts (the panel of one search leaves them empty).
+	Search, Href string
 }
 
 // exportFormats are the formats of /api/export, as the menu names them.
@@ -47,8 +50,19 @@ func searchState(state url.Values) url.Values {
 	v := url.Values{}
 	for k, vs := range state {
 		switch k {
-		case "page", "size", "facet_size":
+		case "page", "size", "facet_size", MoreParam:
 		default:
+			v[k] = vs
+		}
+	}
+	return v
+}
+
+// apiState is the page's state as /api/search parameters.
+func apiState(state url.Values) url.Values {
+	v := url.Values{}
+	for k, vs := range state {
+		if k != MoreParam {
 			v[k] = vs
 		}
 	}
@@ -67,6 +81,9 @@ func ExportLinks(state url.Values) []Choice {
 }
 
 func (p *SearchPage) tools() {
+	if p.Results.Total == 0 {
+		return // nothing to export, cite or be alerted about (yet)
+	}
 	t := &Tools{Export: ExportLinks(p.State), Return: p.link(nil)}
 	s := searchState(p.State)
 	for _, k := range Params {
@@ -80,7 +97,7 @@ func (p *SearchPage) tools() {
 // SafeReturn is where a page form may send the browser back to: a path
 // on this site (a search or a snapshot), never another site.
 func SafeReturn(s string) string {
-	if (s == "/" || strings.HasPrefix(s, "/?") || strings.HasPrefix(s, "/s/")) && !strings.ContainsAny(s, "\\\r\n") {
+	if (s == "/" || s == AlertsReturn || strings.HasPrefix(s, "/?") || strings.HasPrefix(s, "/s/")) && !strings.ContainsAny(s, "\\\r\n") {
 		return s
 	}
 	return "/"

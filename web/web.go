@@ -64,10 +64,12 @@ func New(version string) (*Pages, error) {
 			return "/static/" + h, nil
 		},
 		// html marks text the index already escaped (snippets with <mark>).
-		"html":    func(s string) template.HTML { return template.HTML(s) },
-		"join":    strings.Join,
-		"add":     func(a, b int) int { return a + b },
-		"version": func() string { return p.version },
+		"html":     func(s string) template.HTML { return template.HTML(s) },
+		"join":     strings.Join,
+		"add":      func(a, b int) int { return a + b },
+		"version":  func() string { return p.version },
+		"date":     HumanDate,
+		"language": LanguageLabel,
 	}
 	p.tmpl, err = template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
 	if err != nil {

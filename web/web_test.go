@@ -97,7 +97,9 @@ func fixedResults() *index.Results {
 		Facets: map[string][]index.FacetValue{
 			"source":      {{Value: "Policy Lab", Count: 12}, {Value: "Ministry", Count: 11}},
 			"source_type": {{Value: "think_tank", Count: 12}, {Value: "government", Count: 11}},
+			"author":      {{Value: "Ada Lovelace", Count: 12}, {Value: "Tom Reid", Count: 4}},
 			"country":     {{Value: "UK", Count: 20}, {Value: "FR", Count: 3}},
+			"language":    {{Value: "en", Count: 20}, {Value: "fr", Count: 2}, {Value: "x-klingon", Count: 1}},
 			"year":        {{Value: "2024", Count: 13}, {Value: "2025", Count: 10}},
 			"tags":        {{Value: "AI", Count: 23}},
 		},
@@ -126,6 +128,20 @@ func TestSearchPageGolden(t *testing.T) {
 
 	approx := fixedResults()
 	approx.FacetsApproximate = true
+	// Twelve years (out of count order) and twelve tags: each facet shows
+	// ten, years newest first, with "more"; the facet named by more= shows
+	// all with "fewer". The chosen year 2014 stays listed though cut off.
+	many := fixedResults()
+	many.Facets["year"], many.Facets["tags"] = nil, nil
+	for i, y := range []int{2019, 2014, 2025, 2016, 2021, 2015, 2023, 2017, 2024, 2018, 2022, 2020} {
+		many.Facets["year"] = append(many.Facets["year"], index.FacetValue{Value: strconv.Itoa(y), Count: 30 - i})
+		many.Facets["tags"] = append(many.Facets["tags"], index.FacetValue{Value: "tag " + strconv.Itoa(i+1), Count: 30 - i})
+	}
+	manyParams := searchParams()
+	manyParams.Set("from", "2014")
+	manyParams.Set("to", "2014")
+	moreParams := searchParams()
+	moreParams.Set("more", "tags")
 
 	cases := []struct {
 		name   string
@@ -135,6 +151,8 @@ func TestSearchPageGolden(t *testing.T) {
 	}{
 		{"results.html", searchParams(), fixedResults(), nil},
 		{"results_approximate.html", searchParams(), approx, nil},
+		{"results_facets_more.html", manyParams, many, nil},
+		{"results_facets_all.html", moreParams, many, nil},
 		{"empty.html", url.Values{}, nil, nil},
 		{"no_results.html", url.Values{"q": {"sovreign quantum"}, "country": {"FR"}, "from": {"2020"}, "to": {"2020"}}, none, nil},
 		{"error_syntax.html", url.Values{"q": {`"sovereign AI`}, "strict": {"true"}}, nil,

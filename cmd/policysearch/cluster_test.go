@@ -132,13 +132,16 @@ func TestClusterSurvivesKill9(t *testing.T) {
 				t.Fatalf("%s: %v", n.name, err)
 			}
 			if got != want {
-				t.Errorf("%s: %s has hash %q, want %q (\"\" = deleted)", n.name, id, got, want)
+				t.Errorf("%s: %s has hash %q, want %q (\"\" = deleted); its writes:\n%s", n.name, id, got, want, strings.Join(w.history[id], "\n"))
 				continue
 			}
 			found++
 		}
 		t.Logf("%s: %d of %d acknowledged writes found as acknowledged", n.name, found, len(w.acked))
 	}
+	// Every node holds every document's vectors, each document embedded
+	// once for the cluster (a job taken by a killed node goes to another).
+	waitEmbedded(t, nodes, first(nodes).Documents, 60*time.Second)
 	// The same documents and the same top 10 everywhere.
 	first, _ := nodes[0].stats()
 	for _, n := range nodes[1:] {
@@ -180,6 +183,37 @@ func converge(t *testing.T, nodes []*clusterNode, d time.Duration) uint64 {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("nodes did not converge in %v: applied %v, log at %d", d, seqs, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func first(nodes []*clusterNode) clusterStats {
+	st, _ := nodes[0].stats()
+	return st
+}
+
+// waitEmbedded waits until every node has the vectors of docs documents
+// and none pending, and returns their stats.
+func waitEmbedded(t *testing.T, nodes []*clusterNode, docs int, d time.Duration) []embedStats {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		var stats []embedStats
+		done := true
+		for _, n := range nodes {
+			st, err := n.embedStats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stats = append(stats, st)
+			done = done && st.Embeddings.Done == docs && st.Embeddings.Pending == 0 && st.Embeddings.Passages == stats[0].Embeddings.Passages
+		}
+		if done {
+			return stats
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nodes did not all embed %d documents in %v: %+v", docs, d, stats)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"policysearch/embedding"
 	"policysearch/index"
 	"policysearch/replica"
 )
@@ -84,15 +85,21 @@ func (c *ClusterConfig) replicaConfig() replica.Config {
 }
 
 // joinCluster routes ix's writes through the cluster's log and starts
-// applying it; stop waits for the applier and disconnects. Without NATS
-// URLs it does nothing and returns a nil node.
-func joinCluster(ctx context.Context, cfg *Config, ix *index.Index, log *slog.Logger) (node *replica.Node, stop func(), err error) {
+// applying it; with sem, documents are embedded once per cluster (sem
+// then asks the node for vectors instead of embedding them itself). stop
+// waits for the applier and disconnects. Without NATS URLs it does
+// nothing and returns a nil node.
+func joinCluster(ctx context.Context, cfg *Config, ix *index.Index, sem *embedding.Service, log *slog.Logger) (node *replica.Node, stop func(), err error) {
 	if !cfg.Cluster.On() {
 		return nil, func() {}, nil
 	}
 	node, err = replica.Open(ctx, cfg.Cluster.replicaConfig(), ix, log.With("component", "replica"))
 	if err != nil {
 		return nil, nil, err
+	}
+	if sem != nil {
+		node.ShareEmbeddings(sem)
+		sem.SetSource(node)
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -23,8 +23,10 @@ type clusterNode struct {
 	addr string
 	data string
 	nats []string
-	base string
-	hc   *http.Client
+	// extra are more serve flags (an embeddings endpoint, --ingest).
+	extra []string
+	base  string
+	hc    *http.Client
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -57,6 +59,7 @@ func (n *clusterNode) start() {
 	cmd := exec.Command(n.bin, "serve", "--addr", n.addr, "--data", n.data, "--seeds=false",
 		"--nats", strings.Join(n.nats, ","), "--node", n.name,
 		"--rate-limit", "0", "--write-rate-limit", "0", "--log-format", "json", "--log-level", "warn")
+	cmd.Args = append(cmd.Args, n.extra...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		n.t.Fatal(err)

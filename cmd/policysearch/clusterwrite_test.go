@@ -15,15 +15,20 @@ import (
 // clusterWriter writes one request at a time through any live node: new
 // documents, updates of older ones and deletes. A request that fails is
 // sent again, the same, through the next node, until acknowledged. Its
-// client waits longer than a node's own append timeout, so a request is
+// client waits longer than a node takes at most to answer a write (its
+// lookup and append timeouts and apply wait: 45 s), so a request is
 // either answered or its node died; a dead node's half-sent write cannot
-// land after a later write on the same id.
+// land after a later write on the same id. For the same reason a write
+// under way when the run stops is finished, not abandoned: it could land
+// after the run.
 type clusterWriter struct {
 	t    *testing.T
 	live *liveSet
 	// acked maps id to the content hash of its last acknowledged write,
 	// "" after an acknowledged delete.
-	acked        map[string]string
+	acked map[string]string
+	// history is every id's writes, for the message when one is wrong.
+	history      map[string][]string
 	order        []string     // ids in first-write order
 	ops          atomic.Int64 // acknowledged writes; read while it runs
 	longestPause time.Duration
@@ -32,15 +37,15 @@ type clusterWriter struct {
 
 func (w *clusterWriter) count() int { return len(w.order) }
 
+// run writes until ctx ends, each write to its answer.
 func (w *clusterWriter) run(ctx context.Context) {
-	hc := &http.Client{Timeout: 40 * time.Second}
+	hc := &http.Client{Timeout: 60 * time.Second}
+	w.history = map[string][]string{}
 	last := time.Now()
 	for i := 0; i < 20000 && ctx.Err() == nil; i++ {
 		method, id, body, hash := w.next(i)
-		if err := w.send(ctx, hc, i, method, id, body); err != nil {
-			if ctx.Err() == nil {
-				w.failed = err
-			}
+		if err := w.send(hc, i, method, id, body, hash); err != nil {
+			w.failed = err
 			return
 		}
 		if _, seen := w.acked[id]; !seen {
@@ -73,29 +78,28 @@ func (w *clusterWriter) next(i int) (method, id, body, hash string) {
 	return http.MethodPut, d.ID, string(b), hashOf(w.t, d)
 }
 
-// send makes the request through node after node for up to 60 s. A
+// send makes the request through node after node for up to 90 s. A
 // DELETE answered 404 is acknowledged only when an earlier attempt may
 // have landed (no answer, or a 5xx: the log may have it); otherwise the
 // writer knows the document exists, and 404 is the node's mistake.
-func (w *clusterWriter) send(ctx context.Context, hc *http.Client, i int, method, id, body string) error {
-	deadline := time.Now().Add(60 * time.Second)
+func (w *clusterWriter) send(hc *http.Client, i int, method, id, body, hash string) error {
+	deadline := time.Now().Add(90 * time.Second)
 	var lastErr error
 	mayHaveLanded := false
 	for k := 0; time.Now().Before(deadline); k++ {
 		n := w.live.pick(i, k)
-		req, _ := http.NewRequestWithContext(ctx, method, n.base+"/api/documents/"+id, strings.NewReader(body))
+		req, _ := http.NewRequest(method, n.base+"/api/documents/"+id, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := hc.Do(req)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+			w.history[id] = append(w.history[id], fmt.Sprintf("write %d %s %.12s via %s: %v", i, method, hash, n.name, err))
 			lastErr, mayHaveLanded = err, true
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
+		w.history[id] = append(w.history[id], fmt.Sprintf("write %d %s %.12s via %s: %s", i, method, hash, n.name, resp.Status))
 		switch code := resp.StatusCode; {
 		case code == http.StatusOK || code == http.StatusCreated || code == http.StatusAccepted:
 			return nil

@@ -55,28 +55,33 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			log.Error("close index", "err", err)
 		}
 	}()
-	// A cluster node's writes go through the log from here on; it must
-	// stop applying before the index closes (defers run in reverse).
-	node, leave, err := joinCluster(ctx, cfg, ix, log)
-	if err != nil {
-		return err
-	}
-	defer leave()
 	sem, err := openSemantic(cfg, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
 	if err != nil {
 		return err
 	}
-	if sem != nil {
-		semCtx, stopSem := context.WithCancel(ctx)
-		defer func() {
-			stopSem()
+	semCtx, stopSem := context.WithCancel(ctx)
+	defer func() {
+		stopSem()
+		if sem != nil {
 			if err := sem.Close(); err != nil {
 				log.Error("close embeddings", "err", err)
 			}
-		}()
+		}
+	}()
+	if sem != nil { // before a cluster node applies the log
 		ix.SetSemantic(sem)
 		ix.SetDefaultSemanticRatio(cfg.SemanticRatio)
 		ix.OnChange(sem.OnChange)
+	}
+	// A cluster node's writes go through the log from here on; it must
+	// stop applying before the index and the embeddings close (defers
+	// run in reverse).
+	node, leave, err := joinCluster(ctx, cfg, ix, sem, log)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	if sem != nil {
 		sem.Start(semCtx, ix)
 		if cfg.Embeddings.URL == "" {
 			log.Info("semantic ranking on, built-in model", "model", sem.Model())

@@ -1,0 +1,154 @@
+package replica
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"policysearch/index"
+)
+
+// Embeddings is a node's embedding service as the cluster uses it
+// (embedding.Service is one): documents are embedded once per cluster and
+// their vectors travel through the log to every node.
+type Embeddings interface {
+	Model() string
+	// Missing reports whether document id at content hash still waits
+	// for vectors here.
+	Missing(id, contentHash string) bool
+	// EmbedDocument returns the input hash and vector of every passage.
+	EmbedDocument(ctx context.Context, d *index.Document) (hashes []string, vecs [][]float32, err error)
+	// AddVectors takes vectors for document id at content hash.
+	AddVectors(id, contentHash string, hashes []string, vecs [][]float32) error
+}
+
+// vectorsMsg is one part of a document's vectors in the log, on subject
+// <stream>.vec.<hash of id>.<part>; one part unless the vectors exceed
+// what one message may carry. It is applied only where the document's
+// content hash and the model match.
+type vectorsMsg struct {
+	ID          string   `json:"id"`
+	ContentHash string   `json:"content_hash"`
+	Model       string   `json:"model"`
+	Part        int      `json:"part"`
+	Parts       int      `json:"parts"`
+	Hashes      []string `json:"input_hashes"`
+	Vectors     [][]byte `json:"vectors"` // little-endian float32s
+}
+
+func (m *vectorsMsg) floats() ([][]float32, error) {
+	out := make([][]float32, len(m.Vectors))
+	for i, b := range m.Vectors {
+		if len(b)%4 != 0 {
+			return nil, fmt.Errorf("vector %d of %q is %d bytes, not float32s", i, m.ID, len(b))
+		}
+		v := make([]float32, len(b)/4)
+		for j := range v {
+			v[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (n *Node) vecSubject(id string, part int) string {
+	return n.vecPrefix + "." + subjectToken(id) + "." + strconv.Itoa(part)
+}
+
+// vectorMsgs cuts a document's vectors into messages of at most half the
+// server's payload limit.
+func (n *Node) vectorMsgs(d *index.Document, model string, hashes []string, vecs [][]float32) ([]*nats.Msg, error) {
+	per := 1
+	if len(vecs) > 0 {
+		size := len(vecs[0])*4*4/3 + len(hashes[0]) + 16 // base64 and quoting
+		per = max(1, int(n.nc.MaxPayload()/2)/size)
+	}
+	parts := max(1, (len(vecs)+per-1)/per)
+	msgs := make([]*nats.Msg, 0, parts)
+	for p := range parts {
+		lo, hi := p*per, min((p+1)*per, len(vecs))
+		m := vectorsMsg{ID: d.ID, ContentHash: d.Hash, Model: model, Part: p, Parts: parts, Hashes: hashes[lo:hi]}
+		for _, v := range vecs[lo:hi] {
+			b := make([]byte, 4*len(v))
+			for j, x := range v {
+				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(x))
+			}
+			m.Vectors = append(m.Vectors, b)
+		}
+		data, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		msg := &nats.Msg{Subject: n.vecSubject(d.ID, p), Data: data, Header: nats.Header{}}
+		// The same vectors published twice (a redelivered job) are stored once.
+		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("vec-%s-%s-%d", subjectToken(d.ID), d.Hash, p))
+		msgs = append(msgs, msg)
+	}
+	return msgs, nil
+}
+
+// applyVectors hands vectors from the log to the embedding service, after
+// the documents of the same batch: vectors for a content hash the node no
+// longer holds (changed or deleted since) are dropped.
+func (n *Node) applyVectors(ctx context.Context, msgs []vectorsMsg) {
+	if n.emb == nil {
+		return
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Model != n.emb.Model() {
+			continue
+		}
+		d, err := n.ix.Get(ctx, m.ID)
+		if err != nil || d.Hash != m.ContentHash {
+			continue
+		}
+		if err := n.addVectors(m); err != nil {
+			n.log.Warn("vectors from the log not applied", "id", m.ID, "err", err)
+		}
+	}
+}
+
+func (n *Node) addVectors(m *vectorsMsg) error {
+	vecs, err := m.floats()
+	if err != nil {
+		return err
+	}
+	if len(vecs) != len(m.Hashes) {
+		return fmt.Errorf("%d vectors for %d input hashes", len(vecs), len(m.Hashes))
+	}
+	return n.emb.AddVectors(m.ID, m.ContentHash, m.Hashes, vecs)
+}
+
+// loggedVectors reads the vectors the log holds for document id at
+// content hash: every part, or ok false when any is missing or is for
+// another content or model.
+func (n *Node) loggedVectors(ctx context.Context, id, contentHash string) (parts []vectorsMsg, ok bool, err error) {
+	s, err := n.js.Stream(ctx, n.cfg.Stream)
+	if err != nil {
+		return nil, false, err
+	}
+	for p, total := 0, 1; p < total; p++ {
+		raw, err := s.GetLastMsgForSubject(ctx, n.vecSubject(id, p))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		var m vectorsMsg
+		if err := json.Unmarshal(raw.Data, &m); err != nil || m.ID != id || m.ContentHash != contentHash || m.Model != n.emb.Model() || m.Parts < 1 {
+			return nil, false, nil
+		}
+		total = m.Parts
+		parts = append(parts, m)
+	}
+	return parts, true, nil
+}
