@@ -230,6 +230,20 @@ func (d *Document) Normalize() error {
 	return d.checkBudget()
 }
 
+// Prepare is everything Put does to a document before storing it:
+// normalise and check it, detect its language when none is given, and
+// hash it. Whoever needs to know the hash a stored document will have
+// (a test, a peer) calls this, not the steps one by one.
+func (d *Document) Prepare() error {
+	if err := d.Normalize(); err != nil {
+		return err
+	}
+	d.DetectLanguage()
+	d.IndexedAt = time.Time{}
+	d.ComputeHash()
+	return nil
+}
+
 // DetectLanguage fills in Language from the title and text when the
 // document came without one, and marks it as detected; a guess that is not
 // reliable leaves it empty. A given language is never replaced.

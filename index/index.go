@@ -56,6 +56,9 @@ type Index struct {
 	repl         *replication // nil: writes go straight to the store (replicated.go)
 	// exactFacets overrides exactFacetsUpTo when set (tests use small sets).
 	exactFacets uint64
+	// costly holds a slot per running search with fuzzy or prefix terms
+	// (cost.go).
+	costly chan struct{}
 }
 
 // ChangeEvent tells listeners (alerts, embeddings) what a write changed.
@@ -90,7 +93,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex()}
+	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches)}
 	var empty string
 	err = guarded(func() error {
 		if err := st.fingerprints(ix.dups.set); err != nil {

@@ -174,13 +174,19 @@ func (ix *Index) parse(text string, strict bool, c compiler) (query.Query, strin
 		expr = querylang.Words(text)
 		notice = fmt.Sprintf("Searched as plain words: the query does not parse at position %d (%s).", se.Pos, se.Msg)
 	}
+	capped, err := limitCost(expr) // cost.go
+	if err != nil {
+		return nil, "", err
+	}
+	notice = strings.TrimSpace(notice + " " + capped)
 	q, err := c.compile(expr)
 	return q, notice, err
 }
 
-// Search runs q against the live index: by keywords, or, when a semantic
-// ranker is set, by meaning too (see hybrid.go).
-func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
+// searchNow runs q against the live index: by keywords, or, when a
+// semantic ranker is set, by meaning too (see hybrid.go). Search wraps it
+// in the cost ceiling (cost.go).
+func (ix *Index) searchNow(ctx context.Context, q Query) (*Results, error) {
 	start := time.Now()
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -391,6 +397,9 @@ func (ix *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.S
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: err}
+		}
+		if isTooManyClauses(err) {
+			return nil, tooManyClauses(err)
 		}
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -42,7 +42,7 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 	prepared := make([]*Document, len(docs))
 	for i := range docs {
 		d := docs[i]
-		if err := d.Normalize(); err != nil {
+		if err := d.Prepare(); err != nil {
 			if len(docs) > 1 {
 				if e, ok := err.(*Error); ok {
 					c := *e
@@ -52,9 +52,6 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 			}
 			return nil, err
 		}
-		d.DetectLanguage()
-		d.IndexedAt = time.Time{}
-		d.ComputeHash()
 		prepared[i] = &d
 	}
 	if ix.repl != nil {

@@ -17,11 +17,10 @@ import (
 // WorkQueue stream beside the log, taken through one durable consumer
 // that every node pulls from, so each job goes to one node. That node
 // embeds the document and publishes the vectors in the log, where every
-// node applies them. A job not acknowledged within embedAckWait (its node
-// died mid-call) goes to another node.
+// node applies them. A job not acknowledged within Config.EmbedAckWait
+// (its node died mid-call) goes to another node.
 const (
 	embedConsumer = "embedders"
-	embedAckWait  = 30 * time.Second
 	// embedMaxDeliver bounds the tries of one job; with the back-off
 	// below, about ten minutes of a failing endpoint. A document whose
 	// job ran out is asked for again when a node restarts.
@@ -172,7 +171,7 @@ func (n *Node) work(ctx context.Context) error {
 	cons, err := n.js.CreateOrUpdateConsumer(cctx, n.jobStream(), jetstream.ConsumerConfig{
 		Durable:       embedConsumer,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       embedAckWait,
+		AckWait:       n.cfg.EmbedAckWait,
 		MaxDeliver:    embedMaxDeliver,
 		MaxAckPending: 1000,
 	})
@@ -181,7 +180,8 @@ func (n *Node) work(ctx context.Context) error {
 		return fmt.Errorf("embedding consumer: %w", err)
 	}
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(embedFetch, jetstream.FetchMaxWait(5*time.Second))
+		// A short wait: Run waits for this loop when the node stops.
+		batch, err := cons.Fetch(embedFetch, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (n *Node) do(ctx context.Context, m jetstream.Msg) {
 	// Tell the server the job is alive while the model works.
 	busy, done := context.WithCancel(ctx)
 	go func() {
-		t := time.NewTicker(embedAckWait / 3)
+		t := time.NewTicker(n.cfg.EmbedAckWait / 3)
 		defer t.Stop()
 		for {
 			select {

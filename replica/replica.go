@@ -42,6 +42,10 @@ type Config struct {
 	// StartTimeout bounds Open's wait for the stream (a NATS cluster that
 	// is still electing its leaders answers "unavailable" for a while).
 	StartTimeout time.Duration
+	// EmbedAckWait is how long an embedding job may go unacknowledged
+	// before it goes to another node (a node that is working says so
+	// every third of it).
+	EmbedAckWait time.Duration
 }
 
 // Defaults fills unset fields.
@@ -57,6 +61,9 @@ func (c *Config) Defaults() {
 	}
 	if c.StartTimeout == 0 {
 		c.StartTimeout = time.Minute
+	}
+	if c.EmbedAckWait == 0 {
+		c.EmbedAckWait = 30 * time.Second
 	}
 }
 

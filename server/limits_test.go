@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,6 +84,21 @@ func TestRateLimit(t *testing.T) {
 	checkStatus(t, "writes past the burst", send(h, put), 429, "rate_limited")
 }
 
+// TestRateLimitChargesCostlySearches: a search's fuzzy and prefix terms
+// cost tokens of their own, so a client's budget buys fewer of them.
+func TestRateLimitChargesCostlySearches(t *testing.T) {
+	h := accessServer(t, Deps{ReadLimit: RateLimit{Rate: 0.001, Burst: 10}})
+	costly := request{method: "GET", target: "/api/search?q=" + url.QueryEscape("steel~ tariff* trade~ alum*")} // 5 tokens
+	checkStatus(t, "first costly search", send(h, costly), 200, "")
+	checkStatus(t, "second costly search", send(h, costly), 200, "")
+	checkStatus(t, "third costly search, past the budget", send(h, costly), 429, "rate_limited")
+	cheap := request{method: "GET", target: "/api/search?q=steel", remote: "198.51.100.7:1"}
+	for i := range 10 {
+		checkStatus(t, "cheap search "+strconv.Itoa(i), send(h, cheap), 200, "")
+	}
+	checkStatus(t, "cheap search past the budget", send(h, cheap), 429, "rate_limited")
+}
+
 func TestRateLimitForwardedClients(t *testing.T) {
 	h := accessServer(t, Deps{TrustedProxies: []string{"10.0.0.1"}, ReadLimit: RateLimit{Rate: 0.001, Burst: 1}})
 	via := func(client string) request {
@@ -102,15 +118,15 @@ func TestBucketsStayBounded(t *testing.T) {
 	b := newBuckets(RateLimit{Rate: 10, Burst: 1})
 	now := time.Now()
 	for i := range maxClients + 500 {
-		b.take(fmt.Sprintf("client-%d", i), now)
+		b.take(fmt.Sprintf("client-%d", i), 1, now)
 	}
 	if n := b.size(); n > maxClients {
 		t.Errorf("%d buckets kept, want at most %d", n, maxClients)
 	}
 	// Idle buckets are dropped first: after a quiet spell one sweep clears them.
-	b.take("late", now.Add(2*time.Hour))
+	b.take("late", 1, now.Add(2*time.Hour))
 	for i := range maxClients {
-		b.take(fmt.Sprintf("new-%d", i), now.Add(2*time.Hour))
+		b.take(fmt.Sprintf("new-%d", i), 1, now.Add(2*time.Hour))
 	}
 	if n := b.size(); n > maxClients {
 		t.Errorf("%d buckets kept after a sweep, want at most %d", n, maxClients)

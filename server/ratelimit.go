@@ -10,6 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
+
+	"policysearch/index"
 )
 
 // RateLimit is a token bucket per client: Rate requests a second on
@@ -46,9 +48,9 @@ func newBuckets(l RateLimit) *buckets {
 	return &buckets{limit: rate.Limit(l.Rate), burst: burst, idle: max(idle, time.Minute), clients: map[string]*bucket{}}
 }
 
-// take spends a token of client's bucket; when there is none it says how
-// long until there will be.
-func (b *buckets) take(client string, now time.Time) (bool, time.Duration) {
+// take spends n tokens of client's bucket (at most the burst); when
+// there are not enough it says how long until there will be.
+func (b *buckets) take(client string, n int, now time.Time) (bool, time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.clients[client]
@@ -60,7 +62,7 @@ func (b *buckets) take(client string, now time.Time) (bool, time.Duration) {
 		b.clients[client] = c
 	}
 	c.seen = now
-	r := c.lim.ReserveN(now, 1)
+	r := c.lim.ReserveN(now, min(max(n, 1), b.burst))
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
 		return false, d
@@ -92,6 +94,7 @@ func (b *buckets) size() int {
 }
 
 // limitRate answers 429 with Retry-After to a client past its budget.
+// A search is charged by its cost (requestCost).
 // Writes and reads have separate budgets; probes, /metrics, the API
 // description and static assets are not limited. The client is the peer
 // address, or the forwarded one when the peer is a trusted proxy.
@@ -114,7 +117,7 @@ func limitRate(d *Deps) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		ok, wait := b.take(clientKey(c.ClientIP()), time.Now())
+		ok, wait := b.take(clientKey(c.ClientIP()), requestCost(c), time.Now())
 		if ok {
 			c.Next()
 			return
@@ -124,6 +127,17 @@ func limitRate(d *Deps) gin.HandlerFunc {
 		writeError(c, d.Log, &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
 			msg: "too many requests from this client; retry after " + strconv.Itoa(max(secs, 1)) + "s"})
 	}
+}
+
+// requestCost is how many tokens a request spends: a search (any request
+// with a q) costs more the more fuzzy and prefix terms it holds, since each
+// expands to many indexed words (index.QueryCost); the rest cost one.
+func requestCost(c *gin.Context) int {
+	q := c.Request.URL.Query().Get("q")
+	if q == "" || isWrite(c.Request.Method) {
+		return 1
+	}
+	return index.QueryCost(q)
 }
 
 // clientKey is the address a budget belongs to: an IPv4 address, or the

@@ -35,10 +35,10 @@ func clusterDoc(i, version int) index.Document {
 // hashOf is the content hash a node will store for d.
 func hashOf(t *testing.T, d index.Document) string {
 	t.Helper()
-	if err := d.Normalize(); err != nil {
+	if err := d.Prepare(); err != nil {
 		t.Fatal(err)
 	}
-	return d.ComputeHash()
+	return d.Hash
 }
 
 // TestClusterSurvivesKill9 runs three nats-server processes and three
