@@ -94,6 +94,9 @@ type Config struct {
 	// Client sends webhooks; nil builds one that refuses private
 	// addresses unless AllowPrivate is set.
 	Client *http.Client
+	// NoDelivery records matches (the feeds) but sends no webhooks: on
+	// every cluster node but the one that delivers (see Log).
+	NoDelivery bool
 }
 
 func (c *Config) defaults() {
@@ -194,6 +197,7 @@ type Service struct {
 	cfg   Config
 	st    *store
 	ix    Index
+	log   Log // nil: single node (cluster.go)
 	wg    sync.WaitGroup
 	start sync.Once
 
@@ -355,6 +359,9 @@ func (s *Service) Create(ctx context.Context, a Alert) (Alert, error) {
 	}
 	a.ID, a.Created, a.Matches, a.LastMatch, a.LastDelivery = newID(), time.Now().UTC(), 0, nil, nil
 	a.FeedToken = newFeedToken()
+	if s.log != nil {
+		return a, s.logCreate(ctx, a)
+	}
 	if err := s.st.putAlert(a); err != nil {
 		return Alert{}, err
 	}
@@ -382,6 +389,9 @@ func (s *Service) Get(ctx context.Context, id string) (Alert, error) {
 
 // Delete removes an alert, its recorded matches and pending deliveries.
 func (s *Service) Delete(ctx context.Context, id string) error {
+	if s.log != nil {
+		return s.logDelete(ctx, id)
+	}
 	if err := s.st.deleteAlert(id); err != nil {
 		return err
 	}

@@ -21,7 +21,9 @@ func (s *Service) Start(ctx context.Context) {
 		for _, l := range s.lanes {
 			s.wg.Go(func() { s.matcher(ctx, l) })
 		}
-		s.wg.Go(func() { s.sender(ctx) })
+		if !s.cfg.NoDelivery {
+			s.wg.Go(func() { s.sender(ctx) })
+		}
 		if s.cfg.Vectors != nil {
 			s.wg.Go(func() { s.semanticWaiter(ctx) })
 		}
@@ -220,13 +222,13 @@ func (s *Service) alerts() []*active {
 }
 
 func (s *Service) pendingFor(a *active, d docRef, m index.Match) pending {
-	e := Entry{ID: newID() + newID(), AlertID: a.ID, MatchedAt: time.Now().UTC(),
+	e := Entry{ID: entryID(a.ID, d.id, d.hash), AlertID: a.ID, MatchedAt: time.Now().UTC(),
 		Document: Doc{ID: m.ID, Title: m.Title, URL: m.URL, Source: m.Source, Published: m.Published, ContentHash: d.hash},
 		Match:    Evidence{Kind: m.Kind, Terms: m.Terms, Phrases: m.Phrases, Similarity: m.Similarity, Passage: m.Passage, PassageHTML: m.PassageHTML}}
 	if s.cfg.BaseURL != "" {
 		e.Document.Link = s.cfg.BaseURL + "/doc/" + url.PathEscape(m.ID)
 	}
-	return pending{entry: e, webhook: a.WebhookURL != ""}
+	return pending{entry: e, webhook: a.WebhookURL != "" && !s.cfg.NoDelivery}
 }
 
 // save records matches and wakes the sender for new deliveries.

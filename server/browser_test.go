@@ -218,6 +218,9 @@ func TestBrowser(t *testing.T) {
 		b.t = t
 		b.open("/?q=sovereign+AI")
 		before := eval[string](b, `document.querySelector("h1.count").textContent`)
+		if hint := eval[string](b, `document.getElementById("filters-hint").textContent`); hint != "Results update as you tick a box." {
+			t.Errorf("with script the filters hint says %q", hint)
+		}
 		sources := eval[string](b, `document.querySelector(".facet").textContent`)
 		id := eval[string](b, `[...document.querySelectorAll("input[name=source_type]")].find(i => i.value === "government").id`)
 		want := eval[string](b, `document.querySelector("label[for=`+id+`] .n").firstChild.textContent`)
@@ -444,6 +447,9 @@ func TestBrowser(t *testing.T) {
 		call(b, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 		defer call(b, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false})
 		b.open("/?q=sovereign+AI")
+		if hint := eval[string](b, `document.getElementById("filters-hint").textContent`); hint != "Tick values, then Apply filters." {
+			t.Errorf("without script the filters hint says %q", hint)
+		}
 		b.do("tick and apply", chromedp.Click(chromedp.CSS(`input[name=source_type][value=think_tank]`)),
 			chromedp.Click(chromedp.CSS(`button.apply`)))
 		b.waitFor("the filtered page", `location.search.includes("source_type=think_tank")`)
