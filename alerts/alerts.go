@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -87,11 +88,15 @@ type Config struct {
 	BackoffBase  time.Duration // first retry delay, doubled each time
 	BackoffMax   time.Duration
 	Timeout      time.Duration // one webhook request
+	MatchTimeout time.Duration // one alert's keyword match of one batch
 	SemanticWait time.Duration // how long a document may wait for vectors
 	PollInterval time.Duration // how often waiting documents are checked
 	// Client sends webhooks; nil builds one that refuses private
 	// addresses unless AllowPrivate is set.
 	Client *http.Client
+	// NoDelivery records matches (the feeds) but sends no webhooks: on
+	// every cluster node but the one that delivers (see Log).
+	NoDelivery bool
 }
 
 func (c *Config) defaults() {
@@ -113,6 +118,7 @@ func (c *Config) defaults() {
 	dur(&c.BackoffBase, DefaultBackoffBase)
 	dur(&c.BackoffMax, DefaultBackoffMax)
 	dur(&c.Timeout, DefaultTimeout)
+	dur(&c.MatchTimeout, DefaultMatchTimeout)
 	dur(&c.SemanticWait, DefaultSemanticWait)
 	dur(&c.PollInterval, 250*time.Millisecond)
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
@@ -191,17 +197,21 @@ type Service struct {
 	cfg   Config
 	st    *store
 	ix    Index
+	log   Log // nil: single node (cluster.go)
 	wg    sync.WaitGroup
 	start sync.Once
 
 	mu     sync.RWMutex
 	active map[string]*active // parsed alerts, by id
 
-	qmu       sync.Mutex
-	queue     []docRef          // documents to match by keywords
-	waiting   map[string]docRef // documents waiting for vectors
-	matchWake chan struct{}
-	sendWake  chan struct{}
+	lanes []*lane    // documents to match by keywords (lanes.go)
+	wmu   sync.Mutex // guards the lanes' progress
+	// plainBusy is set while the plain lane matches (see yield).
+	plainBusy atomic.Bool
+
+	qmu      sync.Mutex
+	waiting  map[string]docRef // documents waiting for vectors
+	sendWake chan struct{}
 }
 
 // active is an alert with its search parsed once.
@@ -210,6 +220,7 @@ type active struct {
 	q                 index.Query
 	saved             *index.Saved
 	keyword, semantic bool
+	took              atomic.Int64 // how long its last keyword match took (ns)
 }
 
 // docRef is a changed document as matching sees it.
@@ -230,7 +241,7 @@ func Open(path string, ix Index, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, st: st, ix: ix, active: map[string]*active{}, waiting: map[string]docRef{},
-		matchWake: make(chan struct{}, 1), sendWake: make(chan struct{}, 1)}
+		lanes: newLanes(), sendWake: make(chan struct{}, 1)}
 	all, err := st.list()
 	if err != nil {
 		st.close()
@@ -348,6 +359,9 @@ func (s *Service) Create(ctx context.Context, a Alert) (Alert, error) {
 	}
 	a.ID, a.Created, a.Matches, a.LastMatch, a.LastDelivery = newID(), time.Now().UTC(), 0, nil, nil
 	a.FeedToken = newFeedToken()
+	if s.log != nil {
+		return a, s.logCreate(ctx, a)
+	}
 	if err := s.st.putAlert(a); err != nil {
 		return Alert{}, err
 	}
@@ -375,6 +389,9 @@ func (s *Service) Get(ctx context.Context, id string) (Alert, error) {
 
 // Delete removes an alert, its recorded matches and pending deliveries.
 func (s *Service) Delete(ctx context.Context, id string) error {
+	if s.log != nil {
+		return s.logDelete(ctx, id)
+	}
 	if err := s.st.deleteAlert(id); err != nil {
 		return err
 	}

@@ -60,6 +60,9 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := addWordFields(m); err != nil {
+		return nil, err
+	}
 	m.DefaultAnalyzer = proseAnalyzer
 	m.StoreDynamic = false
 	m.IndexDynamic = false
@@ -75,8 +78,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.DocValues = false
 		return f
 	}
-	doc.AddFieldMappingsAt("title", prose())
-	doc.AddFieldMappingsAt("text", prose())
+	doc.AddFieldMappingsAt("title", append([]*mapping.FieldMapping{prose()}, wordFieldMappings()...)...)
+	doc.AddFieldMappingsAt("text", append([]*mapping.FieldMapping{prose()}, wordFieldMappings()...)...)
 
 	for _, name := range facetFields {
 		exact := mapping.NewKeywordFieldMapping()

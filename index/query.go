@@ -135,6 +135,9 @@ func (c compiler) term(t *querylang.Term) (query.Query, error) {
 	var q query.Query
 	switch t.Field {
 	case "", "title", "text":
+		if q = c.acronym(t); q != nil {
+			break
+		}
 		fields := []string{"title", "text"}
 		if t.Field != "" {
 			fields = []string{t.Field}
@@ -149,6 +152,9 @@ func (c compiler) term(t *querylang.Term) (query.Query, error) {
 				setBoost(fq, titleBoost)
 			}
 			qs = append(qs, fq)
+		}
+		if t.Kind == querylang.Fuzzy && t.Field == "" {
+			qs = append(qs, c.fuzzyWords(t))
 		}
 		switch len(qs) {
 		case 0:

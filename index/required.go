@@ -70,11 +70,11 @@ func (ix *Index) contentWords(e querylang.Expr) int {
 		if e.Kind == querylang.Prefix || e.Kind == querylang.Fuzzy || (e.Field != "" && e.Field != "title" && e.Field != "text") {
 			return 1
 		}
-		a := ix.mapping.AnalyzerNamed(proseAnalyzer)
-		if a == nil {
-			return 1
+		n := ix.contentTokens(e.Value)
+		if n == 0 && e.Kind == querylang.Word && e.Field == "" && isAcronym(e.Value) {
+			return 1 // WHO: searched as an acronym (words.go)
 		}
-		return len(a.Analyze([]byte(e.Value)))
+		return n
 	case *querylang.Seq:
 		n := 0
 		for _, cl := range e.Clauses {

@@ -14,6 +14,10 @@ type Results struct {
 	Sort   string  `json:"sort"`
 	TookMS float64 `json:"took_ms"`
 	Notice string  `json:"notice,omitempty"`
+	// Suggestion is the query with misspelt words corrected from the
+	// index's vocabulary ("inflaton" → "inflation"), when a word is unknown
+	// or the search found little (suggest.go).
+	Suggestion string `json:"suggestion,omitempty"`
 	// Mode is how the hits were ranked: keyword, hybrid or semantic.
 	Mode     string                  `json:"mode"`
 	Semantic SemanticStatus          `json:"semantic"`

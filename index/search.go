@@ -215,6 +215,9 @@ func (ix *Index) searchNow(ctx context.Context, q Query) (*Results, error) {
 		return nil, err
 	}
 	out.Notice = notice
+	if q.Page == 1 {
+		out.Suggestion = ix.suggest(ctx, q.Text, out.Total <= suggestBelow)
+	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	ix.cache.put(key, out)
 	return out, nil

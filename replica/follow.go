@@ -127,6 +127,14 @@ func (n *Node) apply(ctx context.Context, batch []jetstream.Msg) error {
 		}
 		seq = s
 		n.sawSequence(s, md.NumPending)
+		// Records first: applying one again after a crash is harmless,
+		// missing one under the applied mark is not.
+		if isRecord, err := n.applyRecord(m.Subject(), m.Data()); isRecord {
+			if err != nil {
+				return fmt.Errorf("apply %s: %w", m.Subject(), err)
+			}
+			continue
+		}
 		if strings.HasPrefix(m.Subject(), n.vecPrefix+".") {
 			var v vectorsMsg
 			if err := json.Unmarshal(m.Data(), &v); err != nil || v.ID == "" {

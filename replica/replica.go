@@ -105,6 +105,8 @@ type Node struct {
 	wantWake chan struct{}
 	embedded atomic.Int64 // jobs this node did
 
+	records map[string]RecordSink // by subject prefix, e.g. "policysearch.snap"
+
 	mu       sync.Mutex
 	last     uint64    // the stream's last sequence, as last seen
 	seen     time.Time // when last was read
@@ -202,13 +204,15 @@ func (n *Node) ensureStream(ctx context.Context) error {
 // per subject keep only the latest version of each; deletes are tombstone
 // messages on the same subject, never purges, so a node that slept
 // through a delete still sees it. A document's vectors have subjects of
-// their own (vectors.go). Duplicates is the window in which a retried
+// their own (vectors.go), and so do snapshots and saved alerts
+// (records.go). Duplicates is the window in which a retried
 // publish with the same Nats-Msg-Id is stored once.
 func streamConfig(name, subject, vecPrefix string, replicas int) jetstream.StreamConfig {
+	prefix := strings.ToLower(name) // records.go: snapshots and saved alerts
 	return jetstream.StreamConfig{
 		Name:              name,
 		Description:       "policysearch document log: latest version of each document",
-		Subjects:          []string{subject + ".*", vecPrefix + ".*.*"},
+		Subjects:          []string{subject + ".*", vecPrefix + ".*.*", prefix + ".snap.*", prefix + ".alert.*"},
 		Retention:         jetstream.LimitsPolicy,
 		MaxMsgsPerSubject: 1,
 		Discard:           jetstream.DiscardOld,

@@ -40,7 +40,7 @@ func researchSpecCases(t *testing.T, ix *index.Index, svc *embedding.Service, ne
 	snap := &snapshots.Snapshot{Params: "q=export+controls", Cap: 10, Total: 1,
 		Ranking: snapshots.Ranking{Mode: "keyword", SemanticStatus: "off", Sort: "relevance"},
 		Hits:    []snapshots.Hit{{Rank: 1, ID: "chips", Score: 1.2, Title: "Semiconductor export controls"}, {Rank: 2, ID: "gone", Score: 0.5, Title: "Deleted since"}}}
-	if err := st.Create(snap); err != nil {
+	if err := st.Create(context.Background(), snap); err != nil {
 		t.Fatal(err)
 	}
 	mk := func(params string) string {

@@ -76,7 +76,7 @@ func takeSnapshot(ctx context.Context, d *Deps, q index.Query, limit int) (*snap
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Snapshots.Create(s); err != nil {
+	if err := d.Snapshots.Create(ctx, s); err != nil {
 		return nil, err
 	}
 	d.Log.Info("snapshot taken", "snapshot", s.ID, "documents", len(s.Hits), "params", s.Params)

@@ -13,6 +13,7 @@
 package snapshots
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
@@ -117,8 +118,24 @@ func (s *Snapshot) IDs() []string {
 
 // Store keeps snapshots in a bbolt file.
 type Store struct {
-	db *bolt.DB
+	db  *bolt.DB
+	log Log // nil: single node
 }
+
+// Log is a cluster's write log (package replica provides one). With a
+// log set, a snapshot is appended to it and every node stores it when it
+// applies the log (ApplyRecord), so any node serves any snapshot.
+type Log interface {
+	AppendRecord(ctx context.Context, kind, id string, data []byte) (uint64, error)
+	// WaitApplied waits, within a bound, until this node has applied seq.
+	WaitApplied(ctx context.Context, seq uint64) bool
+}
+
+// LogKind names snapshots in the log's subjects.
+const LogKind = "snap"
+
+// SetLog routes Create through l. Call before the store is shared.
+func (st *Store) SetLog(l Log) { st.log = l }
 
 // Open opens or creates the store at path.
 func Open(path string) (*Store, error) {
@@ -158,10 +175,27 @@ func newID() string {
 func ValidID(id string) bool { return idPattern.MatchString(id) }
 
 // Create gives s a fresh id and creation time (when unset) and stores it
-// durably; the stored record never changes afterwards.
-func (st *Store) Create(s *Snapshot) error {
+// durably; the stored record never changes afterwards. In a cluster it
+// is stored once the log has it; this node has it too unless applying
+// took longer than the apply wait.
+func (st *Store) Create(ctx context.Context, s *Snapshot) error {
 	if s.Created.IsZero() {
 		s.Created = time.Now().UTC()
+	}
+	if st.log != nil {
+		// 50 random bits: a collision among a cluster's snapshots is
+		// as unlikely as on one node, where it is also checked.
+		s.ID = newID()
+		v, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		seq, err := st.log.AppendRecord(ctx, LogKind, s.ID, v)
+		if err != nil {
+			return err
+		}
+		st.log.WaitApplied(ctx, seq)
+		return nil
 	}
 	return st.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSnapshots)
@@ -176,6 +210,25 @@ func (st *Store) Create(s *Snapshot) error {
 			}
 		}
 		return errors.New("no free snapshot id after 8 tries")
+	})
+}
+
+// ApplyRecord stores a snapshot from the cluster's log. A snapshot never
+// changes, so one already stored is kept; there are no tombstones.
+func (st *Store) ApplyRecord(id string, data []byte) error {
+	if data == nil || !ValidID(id) {
+		return nil
+	}
+	var s Snapshot
+	if err := json.Unmarshal(data, &s); err != nil || s.ID != id {
+		return nil // passed over on every node alike
+	}
+	return st.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSnapshots)
+		if b.Get([]byte(id)) != nil {
+			return nil
+		}
+		return b.Put([]byte(id), data)
 	})
 }
 
@@ -201,6 +254,14 @@ func (st *Store) Get(id string) (*Snapshot, error) {
 		return nil, notFound
 	}
 	return s, nil
+}
+
+// Each calls fn with every stored snapshot's id and JSON (to refill a
+// cluster's log).
+func (st *Store) Each(fn func(id string, data []byte) error) error {
+	return st.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error { return fn(string(k), v) })
+	})
 }
 
 // Count is how many snapshots are stored.

@@ -1,6 +1,7 @@
 package snapshots
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -16,7 +17,7 @@ func TestStoreSurvivesReopen(t *testing.T) {
 	}
 	s := &Snapshot{Params: "q=tariffs", Ranking: Ranking{Mode: "keyword", Sort: "relevance"}, Total: 2, Cap: 1000,
 		Hits: []Hit{{Rank: 1, ID: "a", Score: 1.5, Title: "A"}, {Rank: 2, ID: "b", Score: 0.5, Title: "B"}}}
-	if err := st.Create(s); err != nil {
+	if err := st.Create(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
 	if !ValidID(s.ID) || s.Created.IsZero() {

@@ -58,6 +58,7 @@ type SearchPage struct {
 	Syntax      *SyntaxView // where a strict query failed to parse
 	Loose       string      // link that searches a failed strict query as plain words
 	Strict      string      // link that shows where a loosely searched query fails
+	Suggestion  *Suggestion // "Did you mean …?", when the index offers a correction
 	Tools       *Tools      // export, cite and alerts; nil without results
 	// Collection describes the collection on the start page; the server
 	// sets it (nil when it could not be read).
@@ -112,6 +113,9 @@ type PageLink struct {
 	Gap     bool
 }
 
+// Suggestion is a corrected query and the search for it.
+type Suggestion struct{ Query, Href string }
+
 // SyntaxView splits a query around the position where it fails to parse.
 type SyntaxView struct {
 	Before, At, After string
@@ -147,6 +151,9 @@ func NewSearchPage(params url.Values, res *index.Results, prob *Problem) *Search
 	}
 	if res.Notice != "" && state.Get("strict") == "" {
 		p.Strict = p.link(map[string][]string{"strict": {"true"}, "page": nil})
+	}
+	if res.Suggestion != "" {
+		p.Suggestion = &Suggestion{Query: res.Suggestion, Href: p.link(map[string][]string{"q": {res.Suggestion}, "page": nil})}
 	}
 	p.facets()
 	p.pager()

@@ -123,7 +123,8 @@ func TestSearchPageGolden(t *testing.T) {
 	unavailable.Notice = "Searched as plain words: the query does not parse at position 1 (unclosed quote)."
 	none := &index.Results{Query: "sovreign quantum", Page: 1, Size: 10, Sort: "relevance", TookMS: 1,
 		Mode: "keyword", Semantic: index.SemanticStatus{Status: "off"}, Hits: []index.Hit{},
-		Facets: map[string][]index.FacetValue{"source": {}, "source_type": {}, "country": {}, "year": {}, "tags": {}}}
+		Facets:     map[string][]index.FacetValue{"source": {}, "source_type": {}, "country": {}, "year": {}, "tags": {}},
+		Suggestion: "sovereign quantum"}
 
 	approx := fixedResults()
 	approx.FacetsApproximate = true

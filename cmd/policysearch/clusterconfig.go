@@ -8,9 +8,11 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"policysearch/alerts"
 	"policysearch/embedding"
 	"policysearch/index"
 	"policysearch/replica"
+	"policysearch/snapshots"
 )
 
 // ClusterConfig makes serve one node of a cluster fed by a NATS JetStream
@@ -86,10 +88,11 @@ func (c *ClusterConfig) replicaConfig() replica.Config {
 
 // joinCluster routes ix's writes through the cluster's log and starts
 // applying it; with sem, documents are embedded once per cluster (sem
-// then asks the node for vectors instead of embedding them itself). stop
+// then asks the node for vectors instead of embedding them itself), and
+// snapshots and saved alerts go through the log too. stop
 // waits for the applier and disconnects. Without NATS URLs it does
 // nothing and returns a nil node.
-func joinCluster(ctx context.Context, cfg *Config, ix *index.Index, sem *embedding.Service, log *slog.Logger) (node *replica.Node, stop func(), err error) {
+func joinCluster(ctx context.Context, cfg *Config, ix *index.Index, sem *embedding.Service, rs *research, log *slog.Logger) (node *replica.Node, stop func(), err error) {
 	if !cfg.Cluster.On() {
 		return nil, func() {}, nil
 	}
@@ -101,6 +104,10 @@ func joinCluster(ctx context.Context, cfg *Config, ix *index.Index, sem *embeddi
 		node.ShareEmbeddings(sem)
 		sem.SetSource(node)
 	}
+	node.HandleRecords(snapshots.LogKind, rs.Snapshots)
+	rs.Snapshots.SetLog(node)
+	node.HandleRecords(alerts.LogKind, rs.Alerts)
+	rs.Alerts.SetLog(node)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -82,14 +82,15 @@ type research struct {
 // openResearch opens snapshots.db and alerts.db in the data directory
 // and registers the alert matcher with the index. Register it after the
 // semantic layer, so a changed document is queued for embedding before
-// alerts look at its embedding status.
+// alerts look at its embedding status. On a cluster node other than the
+// --ingest one alerts match and keep their feeds but send no webhooks.
 func openResearch(cfg *Config, ix *index.Index, sem *embedding.Service, log *slog.Logger) (*research, error) {
 	st, err := snapshots.Open(filepath.Join(cfg.Data, "snapshots.db"))
 	if err != nil {
 		return nil, err
 	}
 	acfg := alerts.Config{Parse: server.ParseParams, AllowPrivate: cfg.Ingest.AllowPrivateFetch, BaseURL: cfg.baseURL(),
-		Log: log.With("component", "alerts")}
+		Log: log.With("component", "alerts"), NoDelivery: !cfg.Cluster.runsIngest()}
 	if sem != nil {
 		acfg.Vectors = sem
 	}

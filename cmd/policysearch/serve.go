@@ -73,10 +73,15 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		ix.SetDefaultSemanticRatio(cfg.SemanticRatio)
 		ix.OnChange(sem.OnChange)
 	}
+	rs, err := openResearch(cfg, ix, sem, log)
+	if err != nil {
+		return err
+	}
+	defer rs.stop() // before the index closes
 	// A cluster node's writes go through the log from here on; it must
-	// stop applying before the index and the embeddings close (defers
-	// run in reverse).
-	node, leave, err := joinCluster(ctx, cfg, ix, sem, log)
+	// stop applying before the index, the embeddings, snapshots and
+	// alerts close (defers run in reverse).
+	node, leave, err := joinCluster(ctx, cfg, ix, sem, rs, log)
 	if err != nil {
 		return err
 	}
@@ -129,11 +134,6 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	}
 	defer bg.stop() // before the index closes
 	deps.Feeds = bg.Feeds
-	rs, err := openResearch(cfg, ix, sem, log)
-	if err != nil {
-		return err
-	}
-	defer rs.stop() // before the index closes
 	deps.Snapshots, deps.Alerts, deps.ExportCap = rs.Snapshots, rs.Alerts, cfg.Research.ExportCap
 	bg.Feeds.SetCounters(deps.Metrics.Feeds.Polls, deps.Metrics.Feeds.Errors)
 	h, err := server.New(deps)
