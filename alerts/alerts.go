@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -87,6 +88,7 @@ type Config struct {
 	BackoffBase  time.Duration // first retry delay, doubled each time
 	BackoffMax   time.Duration
 	Timeout      time.Duration // one webhook request
+	MatchTimeout time.Duration // one alert's keyword match of one batch
 	SemanticWait time.Duration // how long a document may wait for vectors
 	PollInterval time.Duration // how often waiting documents are checked
 	// Client sends webhooks; nil builds one that refuses private
@@ -116,6 +118,7 @@ func (c *Config) defaults() {
 	dur(&c.BackoffBase, DefaultBackoffBase)
 	dur(&c.BackoffMax, DefaultBackoffMax)
 	dur(&c.Timeout, DefaultTimeout)
+	dur(&c.MatchTimeout, DefaultMatchTimeout)
 	dur(&c.SemanticWait, DefaultSemanticWait)
 	dur(&c.PollInterval, 250*time.Millisecond)
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
@@ -201,11 +204,14 @@ type Service struct {
 	mu     sync.RWMutex
 	active map[string]*active // parsed alerts, by id
 
-	qmu       sync.Mutex
-	queue     []docRef          // documents to match by keywords
-	waiting   map[string]docRef // documents waiting for vectors
-	matchWake chan struct{}
-	sendWake  chan struct{}
+	lanes []*lane    // documents to match by keywords (lanes.go)
+	wmu   sync.Mutex // guards the lanes' progress
+	// plainBusy is set while the plain lane matches (see yield).
+	plainBusy atomic.Bool
+
+	qmu      sync.Mutex
+	waiting  map[string]docRef // documents waiting for vectors
+	sendWake chan struct{}
 }
 
 // active is an alert with its search parsed once.
@@ -214,6 +220,7 @@ type active struct {
 	q                 index.Query
 	saved             *index.Saved
 	keyword, semantic bool
+	took              atomic.Int64 // how long its last keyword match took (ns)
 }
 
 // docRef is a changed document as matching sees it.
@@ -234,7 +241,7 @@ func Open(path string, ix Index, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, st: st, ix: ix, active: map[string]*active{}, waiting: map[string]docRef{},
-		matchWake: make(chan struct{}, 1), sendWake: make(chan struct{}, 1)}
+		lanes: newLanes(), sendWake: make(chan struct{}, 1)}
 	all, err := st.list()
 	if err != nil {
 		st.close()

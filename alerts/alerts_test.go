@@ -11,6 +11,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"policysearch/egress"
 	"policysearch/index"
 )
 
@@ -199,6 +200,15 @@ func TestCreateValidates(t *testing.T) {
 		{Alert{Params: "q=x", WebhookURL: "http://[::1]/hook"}, "webhook_url"},
 		{Alert{Params: "q=x", WebhookURL: "http://10.1.2.3/hook"}, "webhook_url"},
 		{Alert{Params: "q=x", WebhookURL: "http://169.254.169.254/latest/meta-data"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://198.18.0.1/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://[64:ff9b::7f00:1]/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://[::127.0.0.1]/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://2130706433/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://0x7f.1/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://017700000001/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://127.1/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://100.64.0.1/hook"}, "webhook_url"},
+		{Alert{Params: "q=x", WebhookURL: "http://240.0.0.1/hook"}, "webhook_url"},
 	}
 	for _, c := range cases {
 		_, err := r.svc.Create(context.Background(), c.a)
@@ -224,7 +234,7 @@ func TestPrivateAddressesAreRefusedAtConnect(t *testing.T) {
 	for addr, want := range map[string]bool{"8.8.8.8": true, "2001:4860::8888": true, "127.0.0.1": false, "10.0.0.1": false,
 		"192.168.1.1": false, "172.16.0.1": false, "169.254.169.254": false, "100.64.0.1": false, "0.0.0.0": false,
 		"::1": false, "fe80::1": false, "fc00::1": false, "::ffff:127.0.0.1": false, "224.0.0.1": false} {
-		if got := public(netip.MustParseAddr(addr)); got != want {
+		if got := egress.Why(netip.MustParseAddr(addr)) == ""; got != want {
 			t.Errorf("public(%s) = %v", addr, got)
 		}
 	}

@@ -103,6 +103,25 @@ func (s *Service) ApplyRecord(id string, data []byte) error {
 	return nil
 }
 
+// EachRecord calls fn with every alert's id and full definition, secret
+// included, as the log carries it (to refill a cluster's log).
+func (s *Service) EachRecord(fn func(id string, data []byte) error) error {
+	all, err := s.st.list()
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		data, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		if err := fn(a.ID, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // entryID names the match of an alert with a document's content: the
 // same on every node, and as a webhook delivery id the same however
 // often it is retried. One delivery per (alert, document, content hash).

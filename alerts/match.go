@@ -18,7 +18,9 @@ const matchBatch = 256
 // down), then resumes deliveries left in the outbox.
 func (s *Service) Start(ctx context.Context) {
 	s.start.Do(func() {
-		s.wg.Go(func() { s.matcher(ctx) })
+		for _, l := range s.lanes {
+			s.wg.Go(func() { s.matcher(ctx, l) })
+		}
 		if !s.cfg.NoDelivery {
 			s.wg.Go(func() { s.sender(ctx) })
 		}
@@ -35,12 +37,11 @@ func (s *Service) OnChange(ev index.ChangeEvent) {
 	if len(ev.Put) == 0 {
 		return
 	}
-	s.qmu.Lock()
-	for _, d := range ev.Put {
-		s.queue = append(s.queue, ref(d))
+	refs := make([]docRef, len(ev.Put))
+	for i, d := range ev.Put {
+		refs[i] = ref(d)
 	}
-	s.qmu.Unlock()
-	signal(s.matchWake)
+	s.enqueue(refs, false)
 }
 
 func ref(d *index.Document) docRef {
@@ -70,41 +71,26 @@ func (s *Service) catchUp(ctx context.Context) {
 	}
 	if len(refs) > 0 {
 		s.cfg.Log.Info("alerts: matching documents indexed while stopped", "documents", len(refs))
-		s.qmu.Lock()
-		s.queue = append(refs, s.queue...)
-		s.qmu.Unlock()
-		signal(s.matchWake)
+		s.enqueue(refs, true)
 	}
 }
 
-func (s *Service) matcher(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.matchWake:
-		}
-		for ctx.Err() == nil {
-			s.qmu.Lock()
-			n := min(len(s.queue), matchBatch)
-			batch := s.queue[:n:n]
-			s.queue = s.queue[n:]
-			s.qmu.Unlock()
-			if n == 0 {
-				break
-			}
-			if err := s.matchDocs(ctx, batch...); err != nil && ctx.Err() == nil {
-				s.cfg.Log.Error("alerts: match documents", "documents", n, "err", err)
-			}
-		}
-	}
-}
-
-// matchDocs matches documents against every alert by keywords now,
-// records and queues the matches, and leaves documents that semantic
-// alerts must compare waiting for their vectors. The documents are
-// percolated: indexed in memory, so each alert's query looks at them only.
+// matchDocs matches documents against every alert, lane by lane.
 func (s *Service) matchDocs(ctx context.Context, docs ...docRef) error {
+	for _, l := range s.lanes {
+		if err := s.matchLane(ctx, l, docs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchLane matches documents against the lane's alerts by keywords now,
+// cheapest first, each within MatchTimeout; records and queues the
+// matches; and (the plain lane) leaves documents that semantic alerts
+// must compare waiting for their vectors. The documents are percolated:
+// indexed in memory, so each alert's query looks at them only.
+func (s *Service) matchLane(ctx context.Context, l *lane, docs []docRef) error {
 	docs = latest(docs)
 	if len(docs) == 0 {
 		return nil
@@ -129,13 +115,18 @@ func (s *Service) matchDocs(ctx context.Context, docs ...docRef) error {
 	var err error
 	var ps []pending
 	anySemantic := false
-	for _, a := range s.alerts() {
-		ok := eligible(a, docs)
-		if len(ok) == 0 {
-			continue
+	if l.plain {
+		for _, a := range s.alerts() {
+			anySemantic = anySemantic || (a.semantic && len(eligible(a, docs)) > 0)
 		}
-		anySemantic = anySemantic || a.semantic
-		if !a.keyword {
+	}
+	for _, a := range l.alerts(s) {
+		s.yield(ctx, l)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ok := eligible(a, docs)
+		if len(ok) == 0 || !a.keyword {
 			continue
 		}
 		if perc == nil {
@@ -143,12 +134,11 @@ func (s *Service) matchDocs(ctx context.Context, docs ...docRef) error {
 				return err
 			}
 		}
-		ms, err := perc.MatchSaved(ctx, a.saved)
+		ms, err := s.matchOne(ctx, perc, a, len(docs))
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
-			s.cfg.Log.Warn("alerts: keyword match failed", "alert", a.ID, "err", err)
 			continue
 		}
 		for _, m := range ms {
@@ -170,7 +160,7 @@ func (s *Service) matchDocs(ctx context.Context, docs ...docRef) error {
 		}
 		s.qmu.Unlock()
 	}
-	return s.st.advance(newest)
+	return s.advance(l, newest)
 }
 
 // stillIndexed drops matches of documents deleted since they changed.

@@ -8,11 +8,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"policysearch/egress"
 	"policysearch/index"
 )
 
@@ -212,13 +213,9 @@ var errPrivate = errors.New("the webhook address is a loopback, private or link-
 func newClient(allowPrivate bool, timeout time.Duration) *http.Client {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
-		d.Control = func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			if a, err := netip.ParseAddr(host); err != nil || !public(a) {
-				return errPrivate
+		d.Control = func(network, address string, c syscall.RawConn) error {
+			if err := egress.Control(network, address, c); err != nil {
+				return fmt.Errorf("%w (%v)", errPrivate, err)
 			}
 			return nil
 		}
@@ -229,15 +226,6 @@ func newClient(allowPrivate bool, timeout time.Duration) *http.Client {
 			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: timeout, MaxIdleConns: 16, IdleConnTimeout: 90 * time.Second},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-}
-
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10") // carrier-grade NAT
-
-// public reports whether a is an address on the public internet.
-func public(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !sharedAddressSpace.Contains(a) &&
-		!(a.Is4() && a.As4()[0] == 0)
 }
 
 // checkWebhookURL validates a webhook address when an alert is created.
@@ -252,12 +240,8 @@ func checkWebhookURL(raw string, allowPrivate bool) error {
 	case allowPrivate:
 		return nil
 	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return index.InvalidField("webhook_url", "%s", errPrivate.Error())
-	}
-	if a, err := netip.ParseAddr(host); err == nil && !public(a) {
-		return index.InvalidField("webhook_url", "%s", errPrivate.Error())
+	if err := egress.CheckHost(u.Hostname()); err != nil {
+		return index.InvalidField("webhook_url", "%s (%v)", errPrivate.Error(), err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"policysearch/egress"
 	"policysearch/index"
 	"policysearch/ingest"
 )
@@ -336,7 +337,11 @@ func TestPrivateAddressesRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, raw := range []string{site.url("/rss.xml"), "http://localhost:8080/feed", "http://[::1]/feed", "http://169.254.169.254/latest/meta-data", "http://10.1.2.3/feed"} {
+	for _, raw := range []string{site.url("/rss.xml"), "http://localhost:8080/feed", "http://[::1]/feed", "http://169.254.169.254/latest/meta-data", "http://10.1.2.3/feed",
+		// issue 14: special-purpose ranges and non-canonical IPv4 spellings
+		"http://198.18.0.1/feed", "http://[64:ff9b::7f00:1]/feed", "http://[::127.0.0.1]/feed", "http://[::ffff:10.0.0.1]/feed",
+		"http://100.64.0.1/feed", "http://192.0.0.1/feed", "http://240.0.0.1/feed", "http://239.1.2.3/feed",
+		"http://2130706433/feed", "http://0x7f.1/feed", "http://017700000001/feed", "http://127.1/feed"} {
 		_, err := s.Subscribe(context.Background(), Subscription{URL: raw})
 		var ie *index.Error
 		if !errors.As(err, &ie) || ie.Field != "url" || !strings.Contains(err.Error(), "--allow-private-fetch") {
@@ -353,7 +358,7 @@ func TestPrivateAddressesRefused(t *testing.T) {
 	}
 	for addr, private := range map[string]bool{"8.8.8.8": false, "2001:4860:4860::8888": false, "127.0.0.1": true, "::ffff:127.0.0.1": true,
 		"192.168.1.1": true, "172.16.0.1": true, "100.64.1.1": true, "fe80::1": true, "0.0.0.0": true, "224.0.0.1": true} {
-		if got := privateAddr(netip.MustParseAddr(addr)) != ""; got != private {
+		if got := egress.Why(netip.MustParseAddr(addr)) != ""; got != private {
 			t.Errorf("privateAddr(%s) = %v, want %v", addr, got, private)
 		}
 	}

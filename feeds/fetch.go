@@ -7,11 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"syscall"
 	"time"
+
+	"policysearch/egress"
 )
 
 // ErrPrivateAddress is wrapped by fetches refused because the host is (or
@@ -19,66 +20,20 @@ import (
 // address, and AllowPrivate is off.
 var ErrPrivateAddress = errors.New("private address")
 
-// blocked are the ranges a server-side fetcher must not reach on behalf of
-// whoever typed a feed URL (SSRF): the machine itself, the LAN, cloud
-// metadata endpoints (169.254.169.254) and other non-public space.
-var blocked = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-		"172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-		"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b::/96",
-	} {
-		out = append(out, netip.MustParsePrefix(s))
-	}
-	return out
-}()
-
-// privateAddr says why ip must not be fetched from, or "" if it may.
-func privateAddr(ip netip.Addr) string {
-	ip = ip.Unmap()
-	switch {
-	case ip.IsLoopback():
-		return "a loopback address"
-	case ip.IsPrivate():
-		return "a private address"
-	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
-		return "a link-local address"
-	case ip.IsUnspecified():
-		return "an unspecified address"
-	case ip.IsMulticast():
-		return "a multicast address"
-	}
-	for _, p := range blocked {
-		if p.Contains(ip) {
-			return "a non-public address"
-		}
-	}
-	return ""
-}
-
 // guardDial runs after DNS resolution, on the address actually dialled,
 // so a name that resolves (or rebinds) to an internal address is refused
-// as surely as a literal one.
-func guardDial(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("refusing to dial %s: not an IP address", address)
-	}
-	if why := privateAddr(ip); why != "" {
-		return fmt.Errorf("%w: %s is %s (start with --allow-private-fetch to allow)", ErrPrivateAddress, ip, why)
+// as surely as a literal one (egress decides what is internal).
+func guardDial(network, address string, c syscall.RawConn) error {
+	if err := egress.Control(network, address, c); err != nil {
+		return fmt.Errorf("%w: %v (start with --allow-private-fetch to allow)", ErrPrivateAddress, err)
 	}
 	return nil
 }
 
 // checkURL accepts absolute http(s) URLs. Without allowPrivate it also
-// refuses hosts that are internal at face value (literal addresses,
-// localhost); names resolving to internal addresses are refused when
-// dialled.
+// refuses hosts that are internal at face value (literal special-purpose
+// addresses, localhost, numeric hosts in non-canonical spellings); names
+// resolving to internal addresses are refused when dialled.
 func checkURL(raw string, allowPrivate bool) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -90,14 +45,8 @@ func checkURL(raw string, allowPrivate bool) (*url.URL, error) {
 	if allowPrivate {
 		return u, nil
 	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return nil, fmt.Errorf("%w: %s is the local machine (start with --allow-private-fetch to allow)", ErrPrivateAddress, host)
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if why := privateAddr(ip); why != "" {
-			return nil, fmt.Errorf("%w: %s is %s (start with --allow-private-fetch to allow)", ErrPrivateAddress, ip, why)
-		}
+	if err := egress.CheckHost(u.Hostname()); err != nil {
+		return nil, fmt.Errorf("%w: %v (start with --allow-private-fetch to allow)", ErrPrivateAddress, err)
 	}
 	return u, nil
 }

@@ -93,6 +93,9 @@ func (ix *Index) Prepare(q Query) (*Saved, error) {
 		}
 		e = querylang.Words(q.Text)
 	}
+	if _, err := limitCost(e); err != nil { // a saved search is bounded as a search is (cost.go)
+		return nil, err
+	}
 	s := &Saved{q: q, expr: ix.requireAll(e)}
 	s.needs, s.known = needs{ix}.of(e)
 	return s, nil

@@ -10,13 +10,23 @@ import (
 // refillBatch is how many documents one Append of a refill carries.
 const refillBatch = 500
 
+// RecordSet is one kind of record a refill publishes besides documents:
+// a node's snapshots or saved alerts (see HandleRecords).
+type RecordSet struct {
+	Kind string
+	// Each calls fn with every record's id and data.
+	Each func(fn func(id string, data []byte) error) error
+}
+
 // Refill publishes every document of the node's store to the log, which
-// must be empty; the node must not be running (Run), as in the relog
-// command: the way back when the stream was lost or is suspect (see
-// docs/SCALING.md). The store's applied mark is then reset, so this node
-// applies the new log from its start like the others. It returns how many
-// documents it published and the log's last sequence.
-func (n *Node) Refill(ctx context.Context) (int, uint64, error) {
+// must be empty, and then the records of sets; the node must not be
+// running (Run), as in the relog command: the way back when the stream
+// was lost or is suspect (see docs/SCALING.md). The store's applied mark
+// is then reset, so this node applies the new log from its start like the
+// others. It returns how many documents and records it published and the
+// log's last sequence. Vectors are not published: every node keeps its
+// own, and a new node's jobs find them in the worker's embedding store.
+func (n *Node) Refill(ctx context.Context, sets ...RecordSet) (int, uint64, error) {
 	s, err := n.js.Stream(ctx, n.cfg.Stream)
 	if err != nil {
 		return 0, 0, err
@@ -47,6 +57,18 @@ func (n *Node) Refill(ctx context.Context) (int, uint64, error) {
 	})
 	if err == nil {
 		err = flush()
+	}
+	for _, set := range sets {
+		if err != nil {
+			break
+		}
+		err = set.Each(func(id string, data []byte) error {
+			s, err := n.AppendRecord(ctx, set.Kind, id, data)
+			if err == nil {
+				count, seq = count+1, s
+			}
+			return err
+		})
 	}
 	if err != nil {
 		return count, seq, err

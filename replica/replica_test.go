@@ -19,7 +19,8 @@ type member struct {
 	stop func()
 }
 
-func join(t *testing.T, urls []string, name, dir string) *member {
+// join opens a node on dir and runs it; setup runs before it applies.
+func join(t *testing.T, urls []string, name, dir string, setup ...func(*Node)) *member {
 	t.Helper()
 	ctx := context.Background()
 	ix, err := index.Open(ctx, dir, nil)
@@ -31,6 +32,9 @@ func join(t *testing.T, urls []string, name, dir string) *member {
 	if err != nil {
 		ix.Close()
 		t.Fatal(err)
+	}
+	for _, fn := range setup {
+		fn(node)
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -209,16 +213,43 @@ func TestRefillFromAStoreIntoAFreshLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, seq, err := node.Refill(ctx)
+	// Records (snapshots, alerts) go back into the log with the documents.
+	records := map[string]string{"snap1": "first", "snap2": "second"}
+	each := func(fn func(id string, data []byte) error) error {
+		for id, v := range records {
+			if err := fn(id, []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	n, seq, err := node.Refill(ctx, RecordSet{Kind: "snap", Each: each})
 	node.Close()
 	ix.Close()
-	if err != nil || n != len(want) {
-		t.Fatalf("Refill = %d, %d, %v; want %d documents", n, seq, err, len(want))
+	if err != nil || n != len(want)+len(records) {
+		t.Fatalf("Refill = %d, %d, %v; want %d documents and %d records", n, seq, err, len(want), len(records))
 	}
 	a = join(t, nats.URLs(), "a", adir)
 	waitSeq(t, a, seq)
-	c := join(t, nats.URLs(), "c", t.TempDir())
+	got := sinkMap{}
+	c := join(t, nats.URLs(), "c", t.TempDir(), func(n *Node) { n.HandleRecords("snap", got) })
 	waitSeq(t, c, seq)
+	if len(got) != len(records) || got["snap1"] != "first" || got["snap2"] != "second" {
+		t.Errorf("records on the new node: %v, want %v", got, records)
+	}
 	sameContents(t, "refilled a vs new c", want, contents(t, c.ix))
 	sameContents(t, "a before vs after", want, contents(t, a.ix))
+}
+
+// sinkMap is a RecordSink that keeps records in memory; applied from the
+// node's one applying goroutine only.
+type sinkMap map[string]string
+
+func (m sinkMap) ApplyRecord(id string, data []byte) error {
+	if data == nil {
+		delete(m, id)
+	} else {
+		m[id] = string(data)
+	}
+	return nil
 }

@@ -151,21 +151,11 @@ func authorize(d *Deps) gin.HandlerFunc {
 
 // isLocal reports whether the client is on this machine. It trusts the
 // TCP peer address, and forwarding headers only from a trusted proxy: a
-// proxy on this machine forwarding for someone else is not local.
+// proxy on this machine forwarding for someone else is not local, and
+// neither is a client whose forwarded address does not parse
+// (forwarded.go).
 func isLocal(c *gin.Context, trusted []*net.IPNet) bool {
-	peer := net.ParseIP(c.RemoteIP())
-	if peer == nil {
-		return false
-	}
-	if contains(trusted, peer) {
-		ip := net.ParseIP(c.ClientIP())
-		return ip != nil && ip.IsLoopback()
-	}
-	h := c.Request.Header
-	if h.Get("X-Forwarded-For") != "" || h.Get("X-Real-Ip") != "" || h.Get("Forwarded") != "" {
-		return false
-	}
-	return peer.IsLoopback()
+	return clientOf(c.Request, trusted).local()
 }
 
 // parseNets reads proxy addresses and CIDR ranges as gin accepts them;

@@ -169,6 +169,21 @@ func TestAlertsPage(t *testing.T) {
 	if rec.Code != 403 {
 		t.Errorf("cross-site delete: %d, want 403", rec.Code)
 	}
+	// With a read key, the list is for key holders only.
+	keyed, _ := alertServer(t, true, func(d *Deps) { d.ReadKey = "read-key-0123456789" })
+	req = httptest.NewRequest("GET", "/alerts", nil)
+	req.RemoteAddr = "127.0.0.1:4000"
+	rec = httptest.NewRecorder()
+	keyed.h.ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Errorf("alerts page without the read key: %d, want 401", rec.Code)
+	}
+	req.Header.Set("Authorization", "Bearer read-key-0123456789")
+	rec = httptest.NewRecorder()
+	keyed.h.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Saved alerts") {
+		t.Errorf("alerts page with the read key: %d", rec.Code)
+	}
 	off := newTestServer(t)
 	if body := off.do("GET", "/alerts", "", "").Body.String(); !strings.Contains(body, "Alerts are off") {
 		t.Error("without alerts the page does not say so")

@@ -106,6 +106,7 @@ func limitRate(d *Deps) gin.HandlerFunc {
 	if d.WriteLimit.on() {
 		writes = newBuckets(d.WriteLimit)
 	}
+	trusted := parseNets(d.TrustedProxies)
 	return func(c *gin.Context) {
 		b := reads
 		if isWrite(c.Request.Method) {
@@ -117,7 +118,7 @@ func limitRate(d *Deps) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		ok, wait := b.take(clientKey(c.ClientIP()), requestCost(c), time.Now())
+		ok, wait := b.take(clientOf(c.Request, trusted).key(), requestCost(c), time.Now())
 		if ok {
 			c.Next()
 			return

@@ -256,6 +256,14 @@ func (st *Store) Get(id string) (*Snapshot, error) {
 	return s, nil
 }
 
+// Each calls fn with every stored snapshot's id and JSON (to refill a
+// cluster's log).
+func (st *Store) Each(fn func(id string, data []byte) error) error {
+	return st.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error { return fn(string(k), v) })
+	})
+}
+
 // Count is how many snapshots are stored.
 func (st *Store) Count() int {
 	n := 0

@@ -34,6 +34,10 @@ func (w *Watcher) newBatch(ctx context.Context) *batch {
 // still there (else an unchanged file is loaded again).
 func (b *batch) examine(path string, known []string, present bool) error {
 	b.stats.Files++
+	if !b.w.inside(path) {
+		b.w.log.Warn("not indexed: a link that leads outside the watched folder (--watch-follow-symlinks follows it)", "path", path)
+		return b.remove(path, known) // and forget what an earlier run took from it
+	}
 	info, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

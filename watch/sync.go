@@ -141,6 +141,8 @@ func (w *Watcher) apply(ctx context.Context, paths []string) (Stats, error) {
 			}
 		case err != nil:
 			w.log.Warn("cannot read", "path", p, "err", err)
+		case info.IsDir() && !w.inside(p):
+			w.log.Warn("not followed: a link that leads outside the watched folder (--watch-follow-symlinks follows it)", "path", p)
 		case info.IsDir():
 			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {

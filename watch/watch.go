@@ -56,6 +56,9 @@ type Options struct {
 	// OnApply, when set, is called after every Sync and every batch of
 	// events with what it did (tests and logs use it).
 	OnApply func(Stats)
+	// FollowSymlinks follows links that lead outside the watched folders;
+	// by default they are not followed (inside.go).
+	FollowSymlinks bool
 }
 
 // Watcher syncs and follows one or more folders.
@@ -66,6 +69,10 @@ type Watcher struct {
 	log      *slog.Logger
 	debounce time.Duration
 	onApply  func(Stats)
+	// realRoots are roots with links resolved; followLinks turns the
+	// containment check off (inside.go).
+	realRoots   []string
+	followLinks bool
 
 	mu sync.Mutex // one Sync or batch at a time
 }
@@ -74,7 +81,7 @@ type Watcher struct {
 // absolute (document origins are absolute paths); one inside another is
 // watched once, through the outer one.
 func New(ix Index, dirs []string, opt Options) (*Watcher, error) {
-	w := &Watcher{ix: ix, log: opt.Log, debounce: opt.Debounce, onApply: opt.OnApply}
+	w := &Watcher{ix: ix, log: opt.Log, debounce: opt.Debounce, onApply: opt.OnApply, followLinks: opt.FollowSymlinks}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -102,6 +109,7 @@ func New(ix Index, dirs []string, opt Options) (*Watcher, error) {
 			w.roots = append(w.roots, r)
 		}
 	}
+	w.resolveRoots()
 	st, err := openState(opt.StatePath)
 	if err != nil {
 		return nil, err

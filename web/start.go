@@ -37,10 +37,13 @@ type Example struct {
 const SourcesCounted = index.MaxFacetSize
 
 // CollectionQuery is the search that describes the collection: every
-// document, the newest first (its title gives a phrase example), every
-// year, up to SourcesCounted sources and the top author and tag.
+// document (the first one's title gives a phrase example), every year, up
+// to SourcesCounted sources and the top author and tag. It sorts by
+// relevance, which for no words is index order: sorting a million
+// documents by date to pick one title would cost the start page a read of
+// every date.
 func CollectionQuery() index.Query {
-	return index.Query{Sort: index.SortNewest, Size: 1, FacetSize: 1, Mode: index.ModeKeyword,
+	return index.Query{Sort: index.SortRelevance, Size: 1, FacetSize: 1, Mode: index.ModeKeyword,
 		FacetSizes: map[string]int{"source": SourcesCounted, "year": index.MaxYearFacetSize}}
 }
 
@@ -64,7 +67,7 @@ func NewCollection(res *index.Results) *Collection {
 	}
 	if len(res.Hits) > 0 {
 		if p := titlePhrase(res.Hits[0].Title); p != "" {
-			add(`"`+p+`"`, "a phrase, word for word (from the newest document's title)")
+			add(`"`+p+`"`, "a phrase, word for word (from a title here)")
 		}
 	}
 	if a := top(res, "author"); a != "" {

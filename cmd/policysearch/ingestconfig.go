@@ -22,6 +22,9 @@ type IngestConfig struct {
 	// Watch are folders synced at start and followed (--watch, repeatable;
 	// POLICYSEARCH_WATCH, comma-separated).
 	Watch []string
+	// WatchFollowSymlinks follows links in watched folders that lead
+	// outside them; off, such links are not indexed.
+	WatchFollowSymlinks bool
 	// Feeds are feed URLs to follow (--feed, repeatable; POLICYSEARCH_FEEDS,
 	// comma-separated); FeedsFile lists feeds one per line with settings
 	// (see feeds.ParseFile). Both are subscriptions kept in step with the
@@ -46,6 +49,7 @@ func defaultIngestConfig() IngestConfig {
 
 func (c *IngestConfig) fromEnv(e *envReader) {
 	e.list("POLICYSEARCH_WATCH", &c.Watch)
+	e.boolean("POLICYSEARCH_WATCH_FOLLOW_SYMLINKS", &c.WatchFollowSymlinks)
 	e.list("POLICYSEARCH_FEEDS", &c.Feeds)
 	e.str("POLICYSEARCH_FEEDS_FILE", &c.FeedsFile)
 	e.boolean("POLICYSEARCH_ALLOW_PRIVATE_FETCH", &c.AllowPrivateFetch)
@@ -57,6 +61,7 @@ func (c *IngestConfig) fromEnv(e *envReader) {
 func ingestFlags(fs *pflag.FlagSet, c *Config) {
 	in := &c.Ingest
 	fs.StringSliceVar(&in.Watch, "watch", in.Watch, "folder to keep indexed: synced at start, then followed (repeatable; env POLICYSEARCH_WATCH, comma-separated)")
+	fs.BoolVar(&in.WatchFollowSymlinks, "watch-follow-symlinks", in.WatchFollowSymlinks, "index files that links in a watched folder lead to outside it; off, only links that stay inside are followed (env POLICYSEARCH_WATCH_FOLLOW_SYMLINKS)")
 	fs.StringSliceVar(&in.Feeds, "feed", in.Feeds, "RSS, Atom or JSON feed URL to follow (repeatable; env POLICYSEARCH_FEEDS, comma-separated)")
 	fs.StringVar(&in.FeedsFile, "feeds-file", in.FeedsFile, "file of feeds, one per line: URL [interval=30m] [source=\"…\"] [source_type=…] [country=…] [tags=a,b] (env POLICYSEARCH_FEEDS_FILE)")
 	fs.BoolVar(&in.AllowPrivateFetch, "allow-private-fetch", in.AllowPrivateFetch, "let the feed reader fetch loopback, private and link-local addresses (env POLICYSEARCH_ALLOW_PRIVATE_FETCH)")
@@ -141,8 +146,9 @@ func openBackground(cfg *Config, ix *index.Index, log *slog.Logger) (*background
 	}
 	if len(cfg.Ingest.Watch) > 0 {
 		b.watcher, err = watch.New(ix, cfg.Ingest.Watch, watch.Options{
-			StatePath: filepath.Join(cfg.Data, "watch.db"),
-			Log:       log.With("component", "watch"),
+			StatePath:      filepath.Join(cfg.Data, "watch.db"),
+			Log:            log.With("component", "watch"),
+			FollowSymlinks: cfg.Ingest.WatchFollowSymlinks,
 		})
 		if err != nil {
 			fr.Close()

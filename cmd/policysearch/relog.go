@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
+	"policysearch/alerts"
 	"policysearch/index"
 	"policysearch/replica"
+	"policysearch/server"
+	"policysearch/snapshots"
 )
 
 // relogCmd refills a cluster's write log from one node's data directory:
@@ -16,7 +20,7 @@ func relogCmd() command {
 	return command{
 		name:    "relog",
 		usage:   "--data DIR --nats URL[,URL…]",
-		summary: "Publish every document of a stopped cluster node's data directory to an empty write log (after the stream was lost).",
+		summary: "Publish every document, snapshot and saved alert of a stopped cluster node's data directory to an empty write log (after the stream was lost).",
 		flags: func(fs *pflag.FlagSet, c *Config) {
 			if c.Cluster.Node == "" {
 				c.Cluster.Node = "relog" // its name on the NATS connection
@@ -44,15 +48,27 @@ func relog(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		return err
 	}
 	defer ix.Close()
+	// Snapshots and saved alerts live in the log too.
+	snaps, err := snapshots.Open(filepath.Join(cfg.Data, "snapshots.db"))
+	if err != nil {
+		return err
+	}
+	defer snaps.Close()
+	al, err := alerts.Open(filepath.Join(cfg.Data, "alerts.db"), ix, alerts.Config{Parse: server.ParseParams})
+	if err != nil {
+		return err
+	}
+	defer al.Close()
 	node, err := replica.Open(ctx, cfg.Cluster.replicaConfig(), ix, log.With("component", "replica"))
 	if err != nil {
 		return err
 	}
 	defer node.Close()
-	n, seq, err := node.Refill(ctx)
+	n, seq, err := node.Refill(ctx, replica.RecordSet{Kind: snapshots.LogKind, Each: snaps.Each},
+		replica.RecordSet{Kind: alerts.LogKind, Each: al.EachRecord})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.stdout, "relogged %d documents; the log ends at sequence %d\n", n, seq)
+	fmt.Fprintf(io.stdout, "relogged %d documents, snapshots and alerts; the log ends at sequence %d\n", n, seq)
 	return nil
 }

@@ -5,6 +5,7 @@ package natstest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -151,8 +152,7 @@ func (s *Server) Start() {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for {
-		if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), 200*time.Millisecond); err == nil {
-			conn.Close()
+		if s.answers() {
 			return
 		}
 		select {
@@ -163,6 +163,31 @@ func (s *Server) Start() {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// answers reports whether this server, not another process that took one
+// of its ports between freePort and the bind, is up: its monitoring
+// endpoint names it and its client port.
+func (s *Server) answers() bool {
+	hc := &http.Client{Timeout: 500 * time.Millisecond}
+	resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/varz", s.HTTPPort))
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Name string `json:"server_name"`
+		Port int    `json:"port"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&v) != nil || v.Name != s.Name || v.Port != s.Port {
+		return false
+	}
+	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
 }
 
 // Kill ends the server with SIGKILL, as a crash would, and waits for it.
