@@ -180,6 +180,9 @@ func (ix *Index) parse(text string, strict bool, c compiler) (query.Query, strin
 	}
 	notice = strings.TrimSpace(notice + " " + capped)
 	q, err := c.compile(expr)
+	if err == nil && !c.plain {
+		q, err = c.wordsRule(expr, q)
+	}
 	return q, notice, err
 }
 
