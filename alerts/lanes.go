@@ -75,12 +75,12 @@ func (s *Service) matcher(ctx context.Context, l *lane) {
 			n := min(len(l.queue), matchBatch)
 			batch := l.queue[:n:n]
 			l.queue = l.queue[n:]
+			if l.plain && n > 0 {
+				s.plainBusy.Store(true) // before the queue looks empty (see yield)
+			}
 			l.mu.Unlock()
 			if n == 0 {
 				break
-			}
-			if l.plain {
-				s.plainBusy.Store(true)
 			}
 			err := s.matchLane(ctx, l, batch)
 			if l.plain {
@@ -93,14 +93,28 @@ func (s *Service) matcher(ctx context.Context, l *lane) {
 	}
 }
 
-// yield holds the costly lane (and the backlog) while the plain lane works: on a machine
-// with few cores the plain alerts would otherwise share them with slow
-// ones. It waits at most MatchTimeout, so a busy plain lane cannot
-// starve the costly one.
+// yield holds the costly lane (and the backlog) while the plain lane has
+// documents to match: on a machine with few cores the plain alerts would
+// otherwise share them with slow ones (and with the garbage those make).
+// The costly lane yields before it builds its in-memory index of a batch
+// and before each alert. It waits at most MatchTimeout, so a busy plain
+// lane cannot starve the costly one.
 func (s *Service) yield(ctx context.Context) {
-	for wait := time.Now().Add(s.cfg.MatchTimeout); s.plainBusy.Load() && ctx.Err() == nil && time.Now().Before(wait); {
+	for wait := time.Now().Add(s.cfg.MatchTimeout); s.plainPending() && ctx.Err() == nil && time.Now().Before(wait); {
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// plainPending says whether the plain lane is matching or has documents
+// queued.
+func (s *Service) plainPending() bool {
+	if s.plainBusy.Load() {
+		return true
+	}
+	pl := s.lanes[0]
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return len(pl.queue) > 0
 }
 
 // costly says whether an alert's query has fuzzy or prefix terms.

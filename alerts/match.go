@@ -98,6 +98,9 @@ func (s *Service) matchLane(ctx context.Context, l *lane, docs []docRef) error {
 	if len(docs) == 0 {
 		return nil
 	}
+	if !l.plain {
+		s.yield(ctx)
+	}
 	byID := make(map[string]docRef, len(docs))
 	list := make([]*index.Document, len(docs))
 	newest := time.Time{}
