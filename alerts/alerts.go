@@ -89,8 +89,12 @@ type Config struct {
 	BackoffMax   time.Duration
 	Timeout      time.Duration // one webhook request
 	MatchTimeout time.Duration // one alert's keyword match of one batch
-	SemanticWait time.Duration // how long a document may wait for vectors
-	PollInterval time.Duration // how often waiting documents are checked
+	// MaxMatchTimeout is the longest a cut match's retry of one document
+	// may take (backlog.go); past it the document is given up for that
+	// alert, logged as an error. Default 16 × MatchTimeout.
+	MaxMatchTimeout time.Duration
+	SemanticWait    time.Duration // how long a document may wait for vectors
+	PollInterval    time.Duration // how often waiting documents are checked
 	// Client sends webhooks; nil builds one that refuses private
 	// addresses unless AllowPrivate is set.
 	Client *http.Client
@@ -119,6 +123,7 @@ func (c *Config) defaults() {
 	dur(&c.BackoffMax, DefaultBackoffMax)
 	dur(&c.Timeout, DefaultTimeout)
 	dur(&c.MatchTimeout, DefaultMatchTimeout)
+	dur(&c.MaxMatchTimeout, 16*c.MatchTimeout)
 	dur(&c.SemanticWait, DefaultSemanticWait)
 	dur(&c.PollInterval, 250*time.Millisecond)
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
@@ -209,6 +214,8 @@ type Service struct {
 	// plainBusy is set while the plain lane matches (see yield).
 	plainBusy atomic.Bool
 
+	retryWake chan struct{} // wakes the retrier (backlog.go)
+
 	qmu      sync.Mutex
 	waiting  map[string]docRef // documents waiting for vectors
 	sendWake chan struct{}
@@ -221,6 +228,7 @@ type active struct {
 	saved             *index.Saved
 	keyword, semantic bool
 	took              atomic.Int64 // how long its last keyword match took (ns)
+	behind            backlog      // documents its cut matches left (backlog.go)
 }
 
 // docRef is a changed document as matching sees it.
@@ -241,7 +249,7 @@ func Open(path string, ix Index, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, st: st, ix: ix, active: map[string]*active{}, waiting: map[string]docRef{},
-		lanes: newLanes(), sendWake: make(chan struct{}, 1)}
+		lanes: newLanes(), sendWake: make(chan struct{}, 1), retryWake: make(chan struct{}, 1)}
 	all, err := st.list()
 	if err != nil {
 		st.close()

@@ -69,7 +69,9 @@ func newRig(t *testing.T, cfg Config, docs ...index.Document) *rig {
 	}
 	cfg.PollInterval = 20 * time.Millisecond
 	cfg.BaseURL = "http://search.example"
-	cfg.Log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	r := &rig{t: t, ix: ix, dir: dir, cfg: cfg}
 	r.start()
 	return r

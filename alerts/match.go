@@ -2,7 +2,9 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"sync"
 	"time"
 
 	"policysearch/index"
@@ -21,6 +23,7 @@ func (s *Service) Start(ctx context.Context) {
 		for _, l := range s.lanes {
 			s.wg.Go(func() { s.matcher(ctx, l) })
 		}
+		s.wg.Go(func() { s.retrier(ctx) })
 		if !s.cfg.NoDelivery {
 			s.wg.Go(func() { s.sender(ctx) })
 		}
@@ -95,6 +98,9 @@ func (s *Service) matchLane(ctx context.Context, l *lane, docs []docRef) error {
 	if len(docs) == 0 {
 		return nil
 	}
+	if !l.plain {
+		s.yield(ctx)
+	}
 	byID := make(map[string]docRef, len(docs))
 	list := make([]*index.Document, len(docs))
 	newest := time.Time{}
@@ -107,11 +113,8 @@ func (s *Service) matchLane(ctx context.Context, l *lane, docs []docRef) error {
 	// The in-memory index is built for the first keyword alert that needs
 	// it: without one, matching indexes nothing a second time.
 	var perc *index.Percolator
-	defer func() {
-		if perc != nil {
-			perc.Close()
-		}
-	}()
+	var running sync.WaitGroup
+	defer func() { closeAfter(perc, &running) }()
 	var err error
 	var ps []pending
 	anySemantic := false
@@ -120,8 +123,11 @@ func (s *Service) matchLane(ctx context.Context, l *lane, docs []docRef) error {
 			anySemantic = anySemantic || (a.semantic && len(eligible(a, docs)) > 0)
 		}
 	}
+	start, matched, cut := time.Now(), 0, 0
 	for _, a := range l.alerts(s) {
-		s.yield(ctx, l)
+		if !l.plain {
+			s.yield(ctx)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -134,7 +140,13 @@ func (s *Service) matchLane(ctx context.Context, l *lane, docs []docRef) error {
 				return err
 			}
 		}
-		ms, err := s.matchOne(ctx, perc, a, len(docs))
+		matched++
+		ms, err := s.matchOne(ctx, perc, &running, a, len(docs), s.cfg.MatchTimeout)
+		if errors.Is(err, errCut) {
+			cut++
+			s.behind(a, docs, ok)
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -146,6 +158,10 @@ func (s *Service) matchLane(ctx context.Context, l *lane, docs []docRef) error {
 				ps = append(ps, s.pendingFor(a, byID[m.ID], m))
 			}
 		}
+	}
+	if matched > 0 {
+		s.cfg.Log.Info("alerts: lane matched documents", "lane", l.name(), "documents", len(docs),
+			"alerts", matched, "cut", cut, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if ps, err = s.stillIndexed(ctx, ps); err != nil {
 		return err

@@ -59,31 +59,12 @@ type queryCost struct {
 
 func costOf(e querylang.Expr) queryCost {
 	var c queryCost
-	var walk func(querylang.Expr)
-	walk = func(e querylang.Expr) {
-		switch e := e.(type) {
-		case *querylang.Term:
-			c.terms++
-			if e.Kind == querylang.Fuzzy || e.Kind == querylang.Prefix {
-				c.expanding++
-			}
-		case *querylang.Seq:
-			for _, cl := range e.Clauses {
-				walk(cl.Expr)
-			}
-		case *querylang.And:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
-		case *querylang.Or:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
-		case *querylang.Not:
-			walk(e.Expr)
+	querylang.EachTerm(e, func(t *querylang.Term) {
+		c.terms++
+		if t.Kind == querylang.Fuzzy || t.Kind == querylang.Prefix {
+			c.expanding++
 		}
-	}
-	walk(e)
+	})
 	return c
 }
 
@@ -113,43 +94,23 @@ func limitCost(e querylang.Expr) (string, error) {
 	}
 	lowered := 0
 	var first string
-	var walk func(querylang.Expr)
-	walk = func(e querylang.Expr) {
-		switch e := e.(type) {
-		case *querylang.Term:
-			if e.Kind != querylang.Fuzzy {
-				return
-			}
-			if allowed := autoFuzziness(e.Value); e.Fuzziness > allowed {
-				if lowered == 0 {
-					first = fmt.Sprintf("%s~%d searched as %s~%d", e.Value, e.Fuzziness, e.Value, allowed)
-					if allowed == 0 {
-						first = fmt.Sprintf("%s~%d searched as %s", e.Value, e.Fuzziness, e.Value)
-					}
-				}
-				lowered++
-				e.Fuzziness = allowed
-				if allowed == 0 {
-					e.Kind = querylang.Word
-				}
-			}
-		case *querylang.Seq:
-			for _, cl := range e.Clauses {
-				walk(cl.Expr)
-			}
-		case *querylang.And:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
-		case *querylang.Or:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
-		case *querylang.Not:
-			walk(e.Expr)
+	querylang.EachTerm(e, func(t *querylang.Term) {
+		allowed := autoFuzziness(t.Value)
+		if t.Kind != querylang.Fuzzy || t.Fuzziness <= allowed {
+			return
 		}
-	}
-	walk(e)
+		if lowered == 0 {
+			first = fmt.Sprintf("%s~%d searched as %s~%d", t.Value, t.Fuzziness, t.Value, allowed)
+			if allowed == 0 {
+				first = fmt.Sprintf("%s~%d searched as %s", t.Value, t.Fuzziness, t.Value)
+			}
+		}
+		lowered++
+		t.Fuzziness = allowed
+		if allowed == 0 {
+			t.Kind = querylang.Word
+		}
+	})
 	if lowered == 0 {
 		return "", nil
 	}

@@ -13,29 +13,30 @@ import (
 // QueryFields are the names users may put before a colon in a query.
 var QueryFields = []string{"title", "text", "source", "author", "tag", "country", "language", "source_type", "year"}
 
-// titleBoost weights a match in the title above one in the body: a brief
-// titled "Sovereign AI" is more about it than one that mentions it once.
-// It is small because the title is favoured twice over already: each word
-// is a disjunction of title and text, whose coordination factor halves a
-// word found in only one of them, and tf-idf's length norm (1/√length)
-// makes one match in an eight-word title score like a hundred in a
-// thousand-word body (tf counts by its square root). At 2.0 one title
-// word outweighed the whole body; 0.15 measured best on Cranfield
-// (docs/RELEVANCE.md) and still ranks a title match first.
+// titleBoost weighs a fuzzy term's title match, the one match still
+// scored by bleve's tf-idf (words, phrases and prefixes score by BM25 and
+// weigh the title by bm25Title). It is small because tf-idf favours the
+// title twice over already: the title|text disjunction's coordination
+// factor halves a word found in only one of them, and tf-idf's length
+// norm (1/√length) makes one match in an eight-word title score like a
+// hundred in a thousand-word body. 0.15 measured best on Cranfield
+// (docs/RELEVANCE.md).
 const titleBoost = 0.15
 
 // Neighbouring words typed as plain words also count as a phrase, with
-// these boosts, so that `export controls` ranks the phrase "export
+// these weights on the phrase's BM25 score (its words' scores where they
+// stand together), so that `export controls` ranks the phrase "export
 // controls" above a text that says "export" and, far away, "controls",
-// and ranks a title that says it above one that does not: with the small
-// title boost, a long brief titled "Sovereign AI Without Autarky" would
-// otherwise fall behind short notes that mention both words once. The
-// phrases only add to the words' own scores; they match nothing the words
-// did not. At most maxProximityPairs pairs, so a pasted paragraph does not
-// run hundreds of phrase searches.
+// and ranks a title that says it above one that does not: a long brief
+// titled "Sovereign AI Without Autarky" would otherwise fall behind short
+// notes that mention both words once. The phrases only add to the words'
+// own scores; they match nothing the words did not. At most
+// maxProximityPairs pairs, so a pasted paragraph does not run hundreds of
+// phrase searches. 0.2 and 0.5 were chosen on the three development sets
+// (docs/RELEVANCE.md, issue 13).
 const (
-	proximityBoost      = 0.5
-	titleProximityBoost = 0.1
+	proximityBoost      = 0.2
+	titleProximityBoost = 0.5
 	maxProximityPairs   = 16
 )
 
@@ -138,6 +139,10 @@ func (c compiler) term(t *querylang.Term) (query.Query, error) {
 		if q = c.acronym(t); q != nil {
 			break
 		}
+		if t.Kind == querylang.Word {
+			q = c.bm25(t) // bm25.go
+			break
+		}
 		fields := []string{"title", "text"}
 		if t.Field != "" {
 			fields = []string{t.Field}
@@ -149,7 +154,11 @@ func (c compiler) term(t *querylang.Term) (query.Query, error) {
 				continue
 			}
 			if f == "title" && t.Field == "" {
-				setBoost(fq, titleBoost)
+				w := bm25Title
+				if t.Kind == querylang.Fuzzy {
+					w = titleBoost
+				}
+				boost(fq, w)
 			}
 			qs = append(qs, fq)
 		}
@@ -204,15 +213,13 @@ func (c compiler) prose(t *querylang.Term, field string) query.Query {
 	}
 	switch t.Kind {
 	case querylang.Phrase:
-		exact := bleve.NewMatchPhraseQuery(t.Value)
-		exact.SetField(field)
-		exact.Analyzer = analyzer
+		exact := c.scoredPhrase(field, analyzer, t.Value)
 		if t.Slop == 0 {
 			return exact
 		}
 		// The words within Slop positions (sloppy.go); the exact phrase
 		// ranks first.
-		near := newSloppyPhrase(c.ix.mapping, analyzer, field, t.Value, t.Slop)
+		near := c.newSloppyPhrase(analyzer, field, t.Value, t.Slop)
 		if near == nil {
 			return exact
 		}
@@ -266,8 +273,8 @@ func (c compiler) proximity(s *querylang.Seq) []query.Query {
 		}
 		if run != nil && len(text) < maxProximityPairs {
 			pair := strings.Join(append(run, t.Value), " ")
-			text = append(text, phrase(pair, "text", proximityBoost))
-			title = append(title, phrase(pair, "title", titleProximityBoost))
+			text = append(text, c.phrase(pair, "text", proximityBoost))
+			title = append(title, c.phrase(pair, "title", titleProximityBoost))
 		}
 		run = []string{t.Value}
 	}
@@ -277,11 +284,9 @@ func (c compiler) proximity(s *querylang.Seq) []query.Query {
 	return []query.Query{bleve.NewDisjunctionQuery(text...), bleve.NewDisjunctionQuery(title...)}
 }
 
-func phrase(s, field string, boost float64) query.Query {
-	p := bleve.NewMatchPhraseQuery(s)
-	p.SetField(field)
-	p.Analyzer = proseAnalyzer
-	p.SetBoost(boost)
+func (c compiler) phrase(s, field string, w float64) query.Query {
+	p := c.scoredPhrase(field, proseAnalyzer, s)
+	boost(p, w)
 	return p
 }
 
@@ -311,17 +316,24 @@ func (c compiler) prefix(field, analyzer, p string) query.Query {
 		return q
 	}
 	defer dict.Close()
-	var qs []query.Query
-	for e, err := dict.Next(); err == nil && e != nil && len(qs) < maxPrefixTerms; e, err = dict.Next() {
+	var terms []string
+	for e, err := dict.Next(); err == nil && e != nil && len(terms) < maxPrefixTerms; e, err = dict.Next() {
 		term := e.Term
 		if strings.HasPrefix(term, p) || strings.HasPrefix(term, stem) || (strings.HasPrefix(p, term) && len(term) >= len(p)-3) {
-			tq := bleve.NewTermQuery(term)
-			tq.SetField(field)
-			qs = append(qs, tq)
+			terms = append(terms, term)
 		}
 	}
-	if len(qs) == 0 {
+	switch {
+	case len(terms) == 0:
 		return nil
+	case len(terms) <= bm25PrefixTerms && (field == "title" || field == "text"):
+		return c.bm25Terms(field, terms) // on the scale of the words beside it
+	}
+	qs := make([]query.Query, len(terms))
+	for i, term := range terms {
+		tq := bleve.NewTermQuery(term)
+		tq.SetField(field)
+		qs[i] = tq
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }

@@ -32,7 +32,8 @@ func TestRanking(t *testing.T) {
 		{"punctuation between pasted words", "pasted: export, controls.", []string{"phrase", "apart"}},
 		{"boost on an unfielded word weighs it", "subsidies^4 energy", []string{"subsidies", "energy"}},
 		{"boost the other word", "subsidies energy^4", []string{"energy", "subsidies"}},
-		{"unboosted prefix", "subsid* energy", []string{"subsidies", "energy"}},
+		{"a prefix of one word ranks like the word", "subsid* energy", []string{"energy", "subsidies"}},
+		{"boost a prefix", "subsid*^4 energy", []string{"subsidies", "energy"}},
 		{"boost next to a prefix", "subsid* energy^4", []string{"energy", "subsidies"}},
 		{"unboosted words", "subsidies energy", []string{"energy", "subsidies"}},
 	}

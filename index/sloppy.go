@@ -19,6 +19,7 @@ import (
 // words with term vectors and keeps the documents whose positions fit.
 // Only phrases with a slop compile to it; its score is the words'.
 type sloppyPhrase struct {
+	bm25    map[string]float64 // average lengths: the words score by BM25; nil: by tf-idf
 	field   string
 	terms   []string // analysed, in phrase order; a stop word is a gap
 	offsets []int    // each term's position in the phrase
@@ -28,8 +29,8 @@ type sloppyPhrase struct {
 
 // newSloppyPhrase analyses text with the named analyzer; it returns nil
 // when nothing is left to search.
-func newSloppyPhrase(m mapping.IndexMapping, analyzer, field, text string, slop int) query.Query {
-	a := m.AnalyzerNamed(analyzer)
+func (c compiler) newSloppyPhrase(analyzer, field, text string, slop int) query.Query {
+	a := c.ix.mapping.AnalyzerNamed(analyzer)
 	if a == nil {
 		return nil
 	}
@@ -38,6 +39,9 @@ func newSloppyPhrase(m mapping.IndexMapping, analyzer, field, text string, slop 
 		return nil
 	}
 	p := &sloppyPhrase{field: field, slop: slop, boost: 1}
+	if field == "title" || field == "text" {
+		p.bm25 = c.ix.averages(context.Background())
+	}
 	for _, t := range toks {
 		p.terms = append(p.terms, string(t.Term))
 		p.offsets = append(p.offsets, t.Position-toks[0].Position)
@@ -60,6 +64,10 @@ func (p *sloppyPhrase) Searcher(ctx context.Context, r bindex.IndexReader, m map
 			continue
 		}
 		seen[t] = true
+		if p.bm25 != nil {
+			qs = append(qs, &bm25Word{terms: []string{t}, fields: []string{p.field}, weights: []float64{1}, boost: p.boost, avg: p.bm25})
+			continue
+		}
 		tq := bleve.NewTermQuery(t)
 		tq.SetField(p.field)
 		tq.SetBoost(p.boost)

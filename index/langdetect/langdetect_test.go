@@ -61,3 +61,19 @@ func TestDetectLongText(t *testing.T) {
 		t.Errorf("Detect = %q, want en", got)
 	}
 }
+
+// BenchmarkDetect is the cost detection adds to ingesting one document
+// without a language: a seed article, read up to sampleBytes.
+func BenchmarkDetect(b *testing.B) {
+	t, err := os.ReadFile("../../../shared/corpora/seed-articles/cnas-ai-sovereignty.txt")
+	if err != nil {
+		b.Skip("no seed articles")
+	}
+	text := string(t)
+	b.ReportAllocs()
+	for b.Loop() {
+		if Detect("Sovereign AI", text) != "en" {
+			b.Fatal("not English")
+		}
+	}
+}

@@ -1,0 +1,23 @@
+package querylang
+
+// EachTerm calls fn for every Term of e, in order, excluded ones too.
+func EachTerm(e Expr, fn func(*Term)) {
+	switch e := e.(type) {
+	case *Term:
+		fn(e)
+	case *Seq:
+		for _, cl := range e.Clauses {
+			EachTerm(cl.Expr, fn)
+		}
+	case *And:
+		for _, x := range e.Exprs {
+			EachTerm(x, fn)
+		}
+	case *Or:
+		for _, x := range e.Exprs {
+			EachTerm(x, fn)
+		}
+	case *Not:
+		EachTerm(e.Expr, fn)
+	}
+}
