@@ -222,6 +222,7 @@ func (ix *Index) changed(ev ChangeEvent) {
 		}
 	}
 	ix.gen.Add(1)
+	ix.lengths.noteChange(ev)
 	for _, fn := range ix.onChange {
 		fn(ev)
 	}
