@@ -8,7 +8,8 @@ import (
 
 // The average lengths follow writes and deletes exactly: after them they
 // equal those an index freshly built from the same documents measures,
-// whether or not a search came in between.
+// whether or not a search came in between, and also after an update that
+// keeps the document count.
 func TestAveragesFollowChanges(t *testing.T) {
 	ctx := context.Background()
 	doc := func(id string, words int) Document {

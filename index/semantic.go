@@ -19,6 +19,15 @@ type Semantic interface {
 	Similar(ctx context.Context, id string, n int) ([]SemanticMatch, error)
 }
 
+// DocVectors are vectors computed for one version of a document (its
+// content hash) by another cluster node: each passage's input hash and
+// vector.
+type DocVectors struct {
+	ID, ContentHash string
+	Hashes          []string
+	Vectors         [][]float32
+}
+
 // ErrNoVectors means a document has not been embedded (yet).
 var ErrNoVectors = errors.New("document has no embedding vectors")
 

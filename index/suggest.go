@@ -115,8 +115,16 @@ func (ix *Index) correct(ctx context.Context, w string, few bool) string {
 		return ""
 	}
 	defer dict.Close()
+	// Candidates are kept with their counts until the word's own count is
+	// known (the dictionary is in term order): a rare neighbour, such as
+	// the corpus's own "tarrif", must not hide a common one further off.
+	type cand struct {
+		term  string
+		edits int
+		count uint64
+	}
 	var own uint64
-	best, bestEdits, bestCount := "", maxEdits+1, uint64(0)
+	var cands []cand
 	for i := 0; i < suggestScan && ctx.Err() == nil; i++ {
 		e, err := dict.Next()
 		if err != nil || e == nil {
@@ -126,15 +134,42 @@ func (ix *Index) correct(ctx context.Context, w string, few bool) string {
 			own = e.Count
 			continue
 		}
-		d := editDistance(w, e.Term, maxEdits)
-		if d <= maxEdits && (d < bestEdits || (d == bestEdits && e.Count > bestCount)) {
-			best, bestEdits, bestCount = e.Term, d, e.Count
+		if d := editDistance(w, e.Term, maxEdits); d <= maxEdits {
+			cands = append(cands, cand{e.Term, d, e.Count})
 		}
 	}
-	if best == "" || bestCount < suggestRatio*max(own, 1) {
+	var best *cand
+	for i, c := range cands {
+		if c.count < suggestRatio*max(own, 1) {
+			continue
+		}
+		if best == nil || better(c.edits, lenGap(c.term, w), c.count, best.edits, lenGap(best.term, w), best.count) {
+			best = &cands[i]
+		}
+	}
+	if best == nil {
 		return ""
 	}
-	return best
+	return best.term
+}
+
+// better orders corrections: fewer edits, then a length closer to the
+// word typed (a typo rarely adds or drops a letter and changes another:
+// "tarrifs" is "tariffs" more likely than "tariff", both two edits away),
+// then the more common word.
+func better(edits, gap int, count uint64, bestEdits, bestGap int, bestCount uint64) bool {
+	if edits != bestEdits {
+		return edits < bestEdits
+	}
+	if gap != bestGap {
+		return gap < bestGap
+	}
+	return count > bestCount
+}
+
+func lenGap(a, b string) int {
+	d := utf8.RuneCountInString(a) - utf8.RuneCountInString(b)
+	return max(d, -d)
 }
 
 // editDistance is the Levenshtein distance of a and b, or limit+1 once it

@@ -13,11 +13,14 @@ func TestTypoHelpAndAcronyms(t *testing.T) {
 	var docs []Document
 	for i := range 12 {
 		docs = append(docs,
-			Document{ID: fmt.Sprintf("tariffs-%d", i), Title: "Tariffs and trade", Text: "The government raised tariffs on steel as inflation rose."},
+			Document{ID: fmt.Sprintf("tariffs-%d", i), Title: "Tariffs and trade", Text: "The government raised tariffs on steel as inflation rose; the tariff stays."},
+			// "tariff" is in twice as many documents as "tariffs" and as far
+			// from "tarrifs": the correction keeps the length typed.
+			Document{ID: fmt.Sprintf("tariff-%d", i), Title: "Tariff", Text: "A tariff on steel."},
 		)
 	}
 	docs = append(docs,
-		Document{ID: "typo", Title: "A note", Text: "The goverment said little."}, // the corpus's own typo
+		Document{ID: "typo", Title: "A note", Text: "The goverment said little of the tarrif."}, // the corpus's own typos
 		Document{ID: "who", Title: "WHO guidance", Text: "The WHO issued new guidance on vaccines."},
 		Document{ID: "who-lower", Title: "Who decides", Text: "Who decides what we buy?"},
 		Document{ID: "it", Title: "IT budgets", Text: "Spending on IT rose."},

@@ -222,7 +222,6 @@ func (ix *Index) changed(ev ChangeEvent) {
 		}
 	}
 	ix.gen.Add(1)
-	ix.lengths.noteChange(ev)
 	for _, fn := range ix.onChange {
 		fn(ev)
 	}

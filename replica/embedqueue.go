@@ -25,7 +25,9 @@ const (
 	// below, about ten minutes of a failing endpoint. A document whose
 	// job ran out is asked for again when a node restarts.
 	embedMaxDeliver = 20
-	embedFetch      = 4 // jobs one node takes at a time
+	// embedFetch is how many jobs one node takes at a time: their
+	// passages share the model's calls (BatchSize inputs each).
+	embedFetch = 16
 )
 
 // embedJob is one document version to embed. Sequence is a log position
@@ -59,15 +61,54 @@ func jobStreamConfig(name, subject string, replicas int) jetstream.StreamConfig 
 // vectors e lacks (Want) and takes embedding jobs. Call before Run.
 func (n *Node) ShareEmbeddings(e Embeddings) {
 	n.emb = e
-	n.wanted = map[embedJob]bool{}
+	n.wanted = map[embedJob]time.Time{}
 	n.wantWake = make(chan struct{}, 1)
+}
+
+// askGrace is how long a node waits for a document's vectors before it
+// asks for them itself: the node that wrote the document published the
+// job already (publishJobs), so usually the vectors come first and the
+// node asks nothing, which spares NATS a lookup and a publish per
+// document and node while documents pour in.
+const askGrace = 10 * time.Second
+
+// publishJobs publishes the embedding jobs of the documents an Append
+// just logged, without waiting for their acknowledgements: a job lost
+// here is asked for by every node after askGrace.
+func (n *Node) publishJobs(ops []index.LogOp, seq uint64) {
+	for _, op := range ops {
+		if op.Put == nil {
+			continue
+		}
+		m, err := n.jobMsg(embedJob{ID: op.Put.ID, ContentHash: op.Put.Hash, Sequence: seq})
+		if err == nil {
+			_, err = n.js.PublishMsgAsync(m)
+		}
+		if err != nil {
+			n.log.Debug("publish embedding job", "id", op.Put.ID, "err", err)
+		}
+	}
+}
+
+// jobMsg is j as a message; its Nats-Msg-Id makes every node's job for
+// the same document version one job.
+func (n *Node) jobMsg(j embedJob) (*nats.Msg, error) {
+	data, err := json.Marshal(j)
+	if err != nil {
+		return nil, err
+	}
+	m := &nats.Msg{Subject: n.jobPrefix + "." + subjectToken(j.ID), Data: data, Header: nats.Header{}}
+	m.Header.Set(jetstream.MsgIDHeader, "embed-"+subjectToken(j.ID)+"-"+j.ContentHash)
+	return m, nil
 }
 
 // Want asks the cluster for the vectors of document id at content hash
 // (embedding.Source): they come through the log. It never blocks.
 func (n *Node) Want(id, contentHash string) {
 	n.wmu.Lock()
-	n.wanted[embedJob{ID: id, ContentHash: contentHash}] = true
+	if _, ok := n.wanted[embedJob{ID: id, ContentHash: contentHash}]; !ok {
+		n.wanted[embedJob{ID: id, ContentHash: contentHash}] = time.Now()
+	}
 	n.wmu.Unlock()
 	select {
 	case n.wantWake <- struct{}{}:
@@ -76,27 +117,39 @@ func (n *Node) Want(id, contentHash string) {
 }
 
 // askLoop turns wants into jobs. It waits while the node catches up: the
-// vectors of documents embedded before are further on in the log. Then,
-// for a document still without vectors, it reads them from the log if
-// they are there (applied before this node's embedding store had the
-// document planned, or lost in a crash after the applied mark moved) and
-// otherwise publishes the job.
+// vectors of documents embedded before are further on in the log; and it
+// gives each want askGrace. Then, for a document still without vectors,
+// it reads them from the log if they are there (applied before this
+// node's embedding store had the document planned, or lost in a crash
+// after the applied mark moved) and otherwise publishes the job.
 func (n *Node) askLoop(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-n.wantWake:
+		case <-timer.C:
 		}
 		if err := n.WaitReady(ctx); err != nil {
 			return
 		}
+		var due []embedJob
+		next := time.Duration(0)
 		n.wmu.Lock()
-		batch := n.wanted
-		n.wanted = map[embedJob]bool{}
+		for j, at := range n.wanted {
+			if wait := askGrace - time.Since(at); wait > 0 {
+				if next == 0 || wait < next {
+					next = wait
+				}
+				continue
+			}
+			due = append(due, j)
+			delete(n.wanted, j)
+		}
 		n.wmu.Unlock()
-		var retry []embedJob
-		for j := range batch {
+		for _, j := range due {
 			if ctx.Err() != nil {
 				return
 			}
@@ -105,18 +158,17 @@ func (n *Node) askLoop(ctx context.Context) {
 			}
 			if err := n.ask(ctx, j); err != nil {
 				n.log.Warn("asking for vectors", "id", j.ID, "err", err)
-				retry = append(retry, j)
+				n.wmu.Lock()
+				n.wanted[j] = time.Now().Add(time.Second - askGrace) // again in a second
+				n.wmu.Unlock()
+				next = min(next, time.Second)
+				if next == 0 {
+					next = time.Second
+				}
 			}
 		}
-		if len(retry) > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-			for _, j := range retry {
-				n.Want(j.ID, j.ContentHash)
-			}
+		if next > 0 {
+			timer.Reset(next)
 		}
 	}
 }
@@ -130,20 +182,13 @@ func (n *Node) ask(ctx context.Context, j embedJob) error {
 		return err
 	}
 	if ok {
-		for i := range parts {
-			if err := n.addVectors(&parts[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return n.addVectors(parts)
 	}
 	j.Sequence = n.ix.AppliedSeq()
-	data, err := json.Marshal(j)
+	m, err := n.jobMsg(j)
 	if err != nil {
 		return err
 	}
-	m := &nats.Msg{Subject: n.jobPrefix + "." + subjectToken(j.ID), Data: data, Header: nats.Header{}}
-	m.Header.Set(jetstream.MsgIDHeader, "embed-"+subjectToken(j.ID)+"-"+j.ContentHash)
 	_, err = n.js.PublishMsg(ctx, m)
 	return err
 }
@@ -185,8 +230,12 @@ func (n *Node) work(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		var msgs []jetstream.Msg
 		for m := range batch.Messages() {
-			n.do(ctx, m)
+			msgs = append(msgs, m)
+		}
+		if len(msgs) > 0 {
+			n.do(ctx, msgs)
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
 			return err
@@ -195,33 +244,23 @@ func (n *Node) work(ctx context.Context) error {
 	return nil
 }
 
-// do runs one job: a stale job (the document changed or went) and one
-// whose vectors the log already holds are acknowledged without a call to
-// the model; a failed call is handed back, to be tried later by any node.
-func (n *Node) do(ctx context.Context, m jetstream.Msg) {
-	var j embedJob
-	if err := json.Unmarshal(m.Data(), &j); err != nil || j.ID == "" {
-		n.log.Error("embedding job does not decode; dropped", "err", err)
-		_ = m.Term()
+// do runs the jobs of one fetch, their documents embedded together (the
+// model takes passages of several documents in one call). A stale job
+// (the document changed or went) and one whose vectors the log already
+// holds are acknowledged without a call; if the call fails, every job is
+// handed back, to be tried later by any node.
+func (n *Node) do(ctx context.Context, msgs []jetstream.Msg) {
+	var todo []jetstream.Msg
+	var docs []*index.Document
+	for _, m := range msgs {
+		if d := n.jobDocument(ctx, m); d != nil {
+			todo, docs = append(todo, m), append(docs, d)
+		}
+	}
+	if len(todo) == 0 {
 		return
 	}
-	if !n.ix.WaitApplied(ctx, j.Sequence, 5*time.Second) {
-		_ = m.NakWithDelay(2 * time.Second) // this node is behind: later, or another node
-		return
-	}
-	d, err := n.ix.Get(ctx, j.ID)
-	if err != nil || d.Hash != j.ContentHash {
-		_ = m.Ack()
-		return
-	}
-	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	_, logged, err := n.loggedVectors(lctx, j.ID, j.ContentHash)
-	cancel()
-	if err == nil && logged {
-		_ = m.Ack()
-		return
-	}
-	// Tell the server the job is alive while the model works.
+	// Tell the server the jobs are alive while the model works.
 	busy, done := context.WithCancel(ctx)
 	go func() {
 		t := time.NewTicker(n.cfg.EmbedAckWait / 3)
@@ -231,34 +270,73 @@ func (n *Node) do(ctx context.Context, m jetstream.Msg) {
 			case <-busy.Done():
 				return
 			case <-t.C:
-				_ = m.InProgress()
+				for _, m := range todo {
+					_ = m.InProgress()
+				}
 			}
 		}
 	}()
-	err = n.embedAndPublish(busy, d)
+	err := n.embedAndPublish(busy, docs)
 	done()
 	if err != nil {
 		tries := uint64(1)
-		if md, merr := m.Metadata(); merr == nil {
+		if md, merr := todo[0].Metadata(); merr == nil {
 			tries = md.NumDelivered
 		}
-		n.log.Warn("embedding job failed; handed back", "id", j.ID, "tries", tries, "err", err)
-		_ = m.NakWithDelay(min(time.Duration(1<<min(tries, 6))*time.Second, time.Minute))
+		n.log.Warn("embedding jobs failed; handed back", "documents", len(docs), "tries", tries, "err", err)
+		for _, m := range todo {
+			_ = m.NakWithDelay(min(time.Duration(1<<min(tries, 6))*time.Second, time.Minute))
+		}
 		return
 	}
-	_ = m.Ack()
-	n.embedded.Add(1)
+	for _, m := range todo {
+		_ = m.Ack()
+	}
+	n.embedded.Add(int64(len(todo)))
 }
 
-// embedAndPublish embeds d and appends its vectors to the log.
-func (n *Node) embedAndPublish(ctx context.Context, d *index.Document) error {
-	hashes, vecs, err := n.emb.EmbedDocument(ctx, d)
+// jobDocument is the document job m asks to embed, or nil when there is
+// nothing to do now: m is then acknowledged (stale, done already, bad) or
+// handed back (this node has not applied the document yet).
+func (n *Node) jobDocument(ctx context.Context, m jetstream.Msg) *index.Document {
+	var j embedJob
+	if err := json.Unmarshal(m.Data(), &j); err != nil || j.ID == "" {
+		n.log.Error("embedding job does not decode; dropped", "err", err)
+		_ = m.Term()
+		return nil
+	}
+	if !n.ix.WaitApplied(ctx, j.Sequence, 5*time.Second) {
+		_ = m.NakWithDelay(2 * time.Second) // this node is behind: later, or another node
+		return nil
+	}
+	d, err := n.ix.Get(ctx, j.ID)
+	if err != nil || d.Hash != j.ContentHash {
+		_ = m.Ack()
+		return nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, logged, err := n.loggedVectors(lctx, j.ID, j.ContentHash)
+	cancel()
+	if err == nil && logged {
+		_ = m.Ack()
+		return nil
+	}
+	return d
+}
+
+// embedAndPublish embeds docs and appends their vectors to the log.
+func (n *Node) embedAndPublish(ctx context.Context, docs []*index.Document) error {
+	hashes, vecs, err := n.emb.EmbedDocuments(ctx, docs)
 	if err != nil {
 		return err
 	}
-	msgs, err := n.vectorMsgs(d, n.emb.Model(), hashes, vecs)
-	if err != nil {
-		return err
+	var msgs []*nats.Msg
+	for i, d := range docs {
+		m, err := n.vectorMsgs(d, n.emb.Model(), hashes[i], vecs[i])
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m...)
 	}
 	_, err = n.appendMsgs(ctx, msgs)
 	return err

@@ -52,7 +52,11 @@ func (n *Node) Append(ctx context.Context, ops []index.LogOp) (uint64, error) {
 		msgs[i] = &nats.Msg{Subject: n.subjectFor(op.ID()), Data: data, Header: nats.Header{}}
 		msgs[i].Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s-%d", batch, i))
 	}
-	return n.appendMsgs(ctx, msgs)
+	seq, err := n.appendMsgs(ctx, msgs)
+	if err == nil && n.emb != nil {
+		n.publishJobs(ops, seq)
+	}
+	return seq, err
 }
 
 // appendMsgs publishes msgs, each with its Nats-Msg-Id, and returns when

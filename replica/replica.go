@@ -101,7 +101,7 @@ type Node struct {
 
 	emb      Embeddings // nil: this node does not share embeddings
 	wmu      sync.Mutex
-	wanted   map[embedJob]bool // documents whose vectors to ask for
+	wanted   map[embedJob]time.Time // documents whose vectors to ask for, since when
 	wantWake chan struct{}
 	embedded atomic.Int64 // jobs this node did
 

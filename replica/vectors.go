@@ -23,10 +23,11 @@ type Embeddings interface {
 	// Missing reports whether document id at content hash still waits
 	// for vectors here.
 	Missing(id, contentHash string) bool
-	// EmbedDocument returns the input hash and vector of every passage.
-	EmbedDocument(ctx context.Context, d *index.Document) (hashes []string, vecs [][]float32, err error)
-	// AddVectors takes vectors for document id at content hash.
-	AddVectors(id, contentHash string, hashes []string, vecs [][]float32) error
+	// EmbedDocuments returns, for each document, the input hash and
+	// vector of every passage.
+	EmbedDocuments(ctx context.Context, docs []*index.Document) (hashes [][]string, vecs [][][]float32, err error)
+	// AddVectors takes vectors of documents, each for a content hash.
+	AddVectors(sets []index.DocVectors) error
 }
 
 // vectorsMsg is one part of a document's vectors in the log, on subject
@@ -95,14 +96,15 @@ func (n *Node) vectorMsgs(d *index.Document, model string, hashes []string, vecs
 }
 
 // applyVectors hands vectors from the log to the embedding service, after
-// the documents of the same batch: vectors for a content hash the node no
-// longer holds (changed or deleted since) are dropped.
+// the documents of the same batch and in one store transaction: vectors
+// for a content hash the node no longer holds (changed or deleted since)
+// are dropped.
 func (n *Node) applyVectors(ctx context.Context, msgs []vectorsMsg) {
 	if n.emb == nil {
 		return
 	}
-	for i := range msgs {
-		m := &msgs[i]
+	var keep []vectorsMsg
+	for _, m := range msgs {
 		if m.Model != n.emb.Model() {
 			continue
 		}
@@ -110,21 +112,30 @@ func (n *Node) applyVectors(ctx context.Context, msgs []vectorsMsg) {
 		if err != nil || d.Hash != m.ContentHash {
 			continue
 		}
-		if err := n.addVectors(m); err != nil {
-			n.log.Warn("vectors from the log not applied", "id", m.ID, "err", err)
-		}
+		keep = append(keep, m)
+	}
+	if err := n.addVectors(keep); err != nil {
+		n.log.Warn("vectors from the log not applied; asked for again when their documents are planned", "documents", len(keep), "err", err)
 	}
 }
 
-func (n *Node) addVectors(m *vectorsMsg) error {
-	vecs, err := m.floats()
-	if err != nil {
-		return err
+func (n *Node) addVectors(msgs []vectorsMsg) error {
+	sets := make([]index.DocVectors, 0, len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		vecs, err := m.floats()
+		if err != nil {
+			return err
+		}
+		if len(vecs) != len(m.Hashes) {
+			return fmt.Errorf("%q: %d vectors for %d input hashes", m.ID, len(vecs), len(m.Hashes))
+		}
+		sets = append(sets, index.DocVectors{ID: m.ID, ContentHash: m.ContentHash, Hashes: m.Hashes, Vectors: vecs})
 	}
-	if len(vecs) != len(m.Hashes) {
-		return fmt.Errorf("%d vectors for %d input hashes", len(vecs), len(m.Hashes))
+	if len(sets) == 0 {
+		return nil
 	}
-	return n.emb.AddVectors(m.ID, m.ContentHash, m.Hashes, vecs)
+	return n.emb.AddVectors(sets)
 }
 
 // loggedVectors reads the vectors the log holds for document id at

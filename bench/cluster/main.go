@@ -41,6 +41,7 @@ func main() {
 type options struct {
 	nodes    []string
 	corpus   string
+	limit    int
 	batch    int
 	n        int
 	clients  int
@@ -49,13 +50,14 @@ type options struct {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: cluster load|lag|search|catchup [flags]")
+		return errors.New("usage: cluster load|embedded|lag|search|catchup [flags]")
 	}
 	mode := args[0]
 	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
 	var o options
 	nodes := fs.String("nodes", "http://127.0.0.1:8081", "node base URLs, comma-separated")
 	fs.StringVar(&o.corpus, "corpus", "10k", "SOTU corpus size to load (10k or 100k), from ../shared")
+	fs.IntVar(&o.limit, "limit", 0, "load only the corpus's first documents; 0 = all (load)")
 	fs.IntVar(&o.batch, "batch", 500, "documents per NDJSON request (load)")
 	fs.IntVar(&o.n, "n", 300, "writes to time (lag)")
 	fs.IntVar(&o.clients, "clients", 8, "concurrent searchers (search)")
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	switch mode {
 	case "load":
 		return load(ctx, o, out)
+	case "embedded":
+		return embedded(ctx, o, out)
 	case "lag":
 		return lag(ctx, o, out)
 	case "search":
@@ -90,6 +94,9 @@ func load(ctx context.Context, o options, out io.Writer) error {
 	docs, err := corpus.Build(speeches, o.corpus)
 	if err != nil {
 		return err
+	}
+	if o.limit > 0 {
+		docs = docs[:min(o.limit, len(docs))]
 	}
 	start := time.Now()
 	for i := 0; i < len(docs); i += o.batch {

@@ -116,3 +116,55 @@ func search(ctx context.Context, o options, out io.Writer) error {
 		percentile(lat, 0.5).Round(100*time.Microsecond), percentile(lat, 0.99).Round(100*time.Microsecond), errs)
 	return nil
 }
+
+// embedded waits until every node has every document's vectors and
+// reports how long that took from its start (run it right after load) and
+// who embedded what: with embeddings once per cluster, one node's job
+// each; before, every node all of them.
+func embedded(ctx context.Context, o options, out io.Writer) error {
+	start := time.Now()
+	type embedStats struct {
+		Documents  int `json:"documents"`
+		Embeddings struct {
+			Pending  int `json:"pending"`
+			Done     int `json:"done"`
+			Requests int `json:"requests"`
+			Inputs   int `json:"inputs"`
+		} `json:"embeddings"`
+		Cluster struct {
+			EmbedJobs int `json:"embed_jobs"`
+		} `json:"cluster"`
+	}
+	for {
+		all := make([]embedStats, len(o.nodes))
+		done := true
+		for i, n := range o.nodes {
+			resp, err := hc.Get(n + "/api/stats")
+			if err != nil {
+				return err
+			}
+			err = json.NewDecoder(resp.Body).Decode(&all[i])
+			resp.Body.Close()
+			if err != nil {
+				return err
+			}
+			done = done && all[i].Embeddings.Done == all[i].Documents && all[i].Embeddings.Pending == 0
+		}
+		if done {
+			fmt.Fprintf(out, "embedded: every node has every document's vectors after %v\n", time.Since(start).Round(100*time.Millisecond))
+			for i, st := range all {
+				fmt.Fprintf(out, "embedded: %s: %d documents; %d model calls for %d inputs; %d jobs for the cluster\n",
+					o.nodes[i], st.Embeddings.Done, st.Embeddings.Requests, st.Embeddings.Inputs, st.Cluster.EmbedJobs)
+			}
+			return nil
+		}
+		if time.Since(start) > 30*time.Minute {
+			return fmt.Errorf("not every node embedded every document in 30 minutes: %+v", all)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
