@@ -115,7 +115,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(sampleField, mark)
 
 	// pages is stored only: a paged source's page spans (see pages.go).
-	for _, name := range []string{"url", "published", "pages"} {
+	for _, name := range []string{"url", "published", "pages", lengthsField} {
 		f := mapping.NewKeywordFieldMapping()
 		f.Index, f.DocValues, f.IncludeInAll = false, false, false
 		f.Store = true
@@ -146,8 +146,9 @@ func mappingVersion(m *mapping.IndexMappingImpl) string {
 // document itself lives in the store.
 func bleveDoc(d *Document) map[string]any {
 	m := map[string]any{
-		"title": d.Title,
-		"text":  d.Text,
+		"title":      d.Title,
+		"text":       d.Text,
+		lengthsField: encodeLengths(d), // for BM25's average lengths (lengths.go)
 	}
 	set := func(k, v string) {
 		if v != "" {
