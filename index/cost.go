@@ -199,6 +199,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	case a := <-done:
 		return a.r, a.err
 	case <-wctx.Done():
+		// The worker cancels wctx as it returns, after it has answered:
+		// when both are ready, the answer wins (select would pick either).
+		select {
+		case a := <-done:
+			return a.r, a.err
+		default:
+		}
 		return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: wctx.Err()}
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"policysearch/index/querylang"
 )
@@ -78,5 +81,39 @@ func TestExpansionCap(t *testing.T) {
 	}
 	if QueryCost("z00* tariff~ steel") != 3 || QueryCost("steel") != 1 || QueryCost("(unbalanced") != 1 {
 		t.Errorf("QueryCost: %d %d %d", QueryCost("z00* tariff~ steel"), QueryCost("steel"), QueryCost("(unbalanced"))
+	}
+}
+
+// A search that answers before its deadline is never reported as timed
+// out. Search waits for the answer or the deadline; the worker cancels
+// the deadline's context as it returns, so when both were ready at once
+// (the caller descheduled until after the worker was done, common on a
+// loaded machine, while an idle P ran the worker) a select picked
+// either and half of those answers were 503 search_timeout. Searches one
+// after another (so the other P is free to run the worker) and a few
+// beside them, each well within a minute, must all answer.
+func TestAnsweredSearchIsNotATimeout(t *testing.T) {
+	ix := openTest(t, Document{ID: "a", Title: "Steel", Text: "tariffs on steel"}, Document{ID: "b", Title: "Grain", Text: "grain tariffs"})
+	ix.SetCacheSize(0) // every search runs
+	var wg sync.WaitGroup
+	var timeouts, searches atomic.Int64
+	for w := range 3 {
+		wg.Go(func() {
+			for i := range 1000 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				_, err := ix.Search(ctx, Query{Text: fmt.Sprintf("tariffs %d", w*1000+i), Mode: ModeKeyword})
+				cancel()
+				searches.Add(1)
+				if err != nil {
+					timeouts.Add(1)
+					t.Errorf("search: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := timeouts.Load(); n > 0 {
+		t.Errorf("%d of %d searches answered well within their deadline failed", n, searches.Load())
 	}
 }

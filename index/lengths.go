@@ -16,14 +16,15 @@ import (
 // two lengths (lengthsField, counted when it is indexed) and the averages
 // are read from up to lengthSample documents: all of a small index, else
 // the facet sample (one document in sampleEvery, chosen by a hash of the
-// id). They are read again whenever the document count changes, so that
+// id). They are read again after every change (the index generation; an
+// update keeps the count but not the lengths), so that
 // scores depend on the documents alone: a rebuilt index ranks as a fresh
 // one does. Reading stored lengths costs a search of those documents'
 // stored field, not an analysis of their text.
 type fieldLengths struct {
-	mu   sync.Mutex
-	docs uint64             // the count the averages were measured at
-	avg  map[string]float64 // per field
+	mu  sync.Mutex
+	gen uint64             // the index generation the averages were read at
+	avg map[string]float64 // per field
 }
 
 const (
@@ -53,6 +54,7 @@ func encodeLengths(d *Document) string {
 
 // averages returns the average field lengths of the live index.
 func (ix *Index) averages(ctx context.Context) map[string]float64 {
+	gen := ix.Generation() // before reading: a write meanwhile means reading again
 	n, err := ix.alias.DocCount()
 	if err != nil {
 		return nil
@@ -60,7 +62,7 @@ func (ix *Index) averages(ctx context.Context) map[string]float64 {
 	l := &ix.lengths
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.avg != nil && n == l.docs {
+	if l.avg != nil && gen == l.gen {
 		return l.avg
 	}
 	avg, err := ix.measureLengths(ctx, n)
@@ -68,7 +70,7 @@ func (ix *Index) averages(ctx context.Context) map[string]float64 {
 		ix.log.Warn("measuring field lengths for BM25", "err", err)
 		return l.avg
 	}
-	l.docs, l.avg = n, avg
+	l.gen, l.avg = gen, avg
 	return avg
 }
 

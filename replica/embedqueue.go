@@ -72,6 +72,11 @@ func (n *Node) ShareEmbeddings(e Embeddings) {
 // document and node while documents pour in.
 const askGrace = 10 * time.Second
 
+// askRecheck is when a node that asked looks again: a job can run out of
+// tries, and its vectors can be replaced in the log by an older
+// version's (see ask).
+const askRecheck = time.Minute
+
 // publishJobs publishes the embedding jobs of the documents an Append
 // just logged, without waiting for their acknowledgements: a job lost
 // here is asked for by every node after askGrace.
@@ -156,15 +161,16 @@ func (n *Node) askLoop(ctx context.Context) {
 			if !n.emb.Missing(j.ID, j.ContentHash) {
 				continue
 			}
+			again := askRecheck // the job may still fail or its vectors be superseded
 			if err := n.ask(ctx, j); err != nil {
 				n.log.Warn("asking for vectors", "id", j.ID, "err", err)
-				n.wmu.Lock()
-				n.wanted[j] = time.Now().Add(time.Second - askGrace) // again in a second
-				n.wmu.Unlock()
-				next = min(next, time.Second)
-				if next == 0 {
-					next = time.Second
-				}
+				again = time.Second
+			}
+			n.wmu.Lock()
+			n.wanted[j] = time.Now().Add(again - askGrace)
+			n.wmu.Unlock()
+			if next == 0 || again < next {
+				next = again
 			}
 		}
 		if next > 0 {
@@ -189,6 +195,22 @@ func (n *Node) ask(ctx context.Context, j embedJob) error {
 	if err != nil {
 		return err
 	}
+	ack, err := n.js.PublishMsg(ctx, m)
+	if err != nil || !ack.Duplicate {
+		return err
+	}
+	// The job was made before. If it is still queued, it will do; if it
+	// was done and the log still lacks the vectors (a slower worker's
+	// vectors for an older version replaced them on the subject), it
+	// must be made again, under a new id.
+	q, err := n.js.Stream(ctx, n.jobStream())
+	if err != nil {
+		return err
+	}
+	if _, err := q.GetLastMsgForSubject(ctx, m.Subject); err == nil || !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return err
+	}
+	m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s-%d", m.Header.Get(jetstream.MsgIDHeader), j.Sequence))
 	_, err = n.js.PublishMsg(ctx, m)
 	return err
 }
@@ -332,11 +354,20 @@ func (n *Node) embedAndPublish(ctx context.Context, docs []*index.Document) erro
 	}
 	var msgs []*nats.Msg
 	for i, d := range docs {
+		// A version applied here meanwhile makes these vectors stale;
+		// published, they would replace the newer version's on the
+		// subject if those went out first.
+		if now, err := n.ix.Get(ctx, d.ID); err != nil || now.Hash != d.Hash {
+			continue
+		}
 		m, err := n.vectorMsgs(d, n.emb.Model(), hashes[i], vecs[i])
 		if err != nil {
 			return err
 		}
 		msgs = append(msgs, m...)
+	}
+	if len(msgs) == 0 {
+		return nil
 	}
 	_, err = n.appendMsgs(ctx, msgs)
 	return err

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"policysearch/embedding"
 	"policysearch/embedding/embeddingtest"
 	"policysearch/index"
@@ -119,4 +121,65 @@ func TestEmbeddingJobOfADeadNodeGoesToAnother(t *testing.T) {
 	if b.sem.Summary().Requests != 1 {
 		t.Errorf("b's own summary counts %d requests, want 1", b.sem.Summary().Requests)
 	}
+}
+
+// TestVectorsReplacedByAnOlderVersionAreMadeAgain: a slow worker's vectors
+// for a document's older version reach the log after the new version's
+// and replace them on the subject. A node that catches up later finds
+// only the old ones; it asks, the job is a duplicate of one done long
+// ago, so it is made again under a new id, and the node gets its vectors.
+func TestVectorsReplacedByAnOlderVersionAreMadeAgain(t *testing.T) {
+	nats := natstest.Start(t, 1)
+	emb, err := embeddingtest.Start(32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	ctx := context.Background()
+	a := joinEmbedding(t, nats.URLs(), "a", emb.URL())
+	put := func(text string) *index.Document {
+		t.Helper()
+		if _, err := a.ix.Put(ctx, []index.Document{{ID: "d", Title: "Levy", Text: text}}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := a.ix.Get(ctx, "d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	waitDone := func(m *embedMember, what string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for m.sem.Summary().Done != 1 || m.sem.Summary().Pending != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %+v after 30 s", what, m.sem.Summary())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	old := put("the first version of the levy")
+	waitDone(a, "a, first version")
+	put("the second version of the levy, longer")
+	waitDone(a, "a, second version")
+	// The stale vectors, published last, as a slow worker would.
+	hashes, vecs, err := a.sem.EmbedDocuments(ctx, []*index.Document{old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := a.node.vectorMsgs(old, a.sem.Model(), hashes[0], vecs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs { // a first publish of these, as the slow worker's is
+		m.Header.Set(jetstream.MsgIDHeader, "late-"+m.Header.Get(jetstream.MsgIDHeader))
+	}
+	if _, err := a.node.appendMsgs(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if _, logged, err := a.node.loggedVectors(ctx, "d", old.Hash); err != nil || !logged {
+		t.Fatalf("the stale vectors are not the subject's last: %v %v", logged, err)
+	}
+	c := joinEmbedding(t, nats.URLs(), "c", emb.URL())
+	waitDone(c, "new node c")
 }

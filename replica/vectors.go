@@ -72,6 +72,7 @@ func (n *Node) vectorMsgs(d *index.Document, model string, hashes []string, vecs
 		per = max(1, int(n.nc.MaxPayload()/2)/size)
 	}
 	parts := max(1, (len(vecs)+per-1)/per)
+	batch := newMsgID()
 	msgs := make([]*nats.Msg, 0, parts)
 	for p := range parts {
 		lo, hi := p*per, min((p+1)*per, len(vecs))
@@ -88,8 +89,9 @@ func (n *Node) vectorMsgs(d *index.Document, model string, hashes []string, vecs
 			return nil, err
 		}
 		msg := &nats.Msg{Subject: n.vecSubject(d.ID, p), Data: data, Header: nats.Header{}}
-		// The same vectors published twice (a redelivered job) are stored once.
-		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("vec-%s-%s-%d", subjectToken(d.ID), d.Hash, p))
+		// A retried publish is stored once; a job made again (ask) must
+		// publish anew, so the id is not derived from the content.
+		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("vec-%s-%d", batch, p))
 		msgs = append(msgs, msg)
 	}
 	return msgs, nil

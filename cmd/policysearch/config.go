@@ -18,7 +18,10 @@ import (
 // Config is every setting, as a value: defaults, then POLICYSEARCH_*
 // environment variables, then flags.
 type Config struct {
-	Addr      string
+	Addr string
+	// AddrFlag is set when --addr was given on the command line: the CLI's
+	// one-shot commands then mean that server, not the data directory.
+	AddrFlag  bool
 	Data      string
 	LogLevel  string
 	LogFormat string

@@ -47,6 +47,16 @@ var (
 
 // openStore opens the index, or, when a server holds it, that server.
 func openStore(ctx context.Context, cfg *Config, io ioSet, opts ...index.OpenOption) (store, func(), error) {
+	if cfg.AddrFlag {
+		// An address typed on the command line names the server meant; a
+		// silent fallback to the local data directory would write elsewhere.
+		r, err := dialServer(ctx, cfg, cfg.Addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("no policysearch server answers at %s (--addr): %v", cfg.Addr, err)
+		}
+		fmt.Fprintf(io.stderr, "note: --addr names the server at %s; using its API\n", cfg.Addr)
+		return r, func() {}, nil
+	}
 	ix, err := index.Open(ctx, cfg.Data, cfg.logger(io.stderr).With("component", "index"), opts...)
 	if err == nil {
 		return ix, func() { ix.Close() }, nil
@@ -64,10 +74,7 @@ func openStore(ctx context.Context, cfg *Config, io ioSet, opts ...index.OpenOpt
 			continue
 		}
 		tried = append(tried, addr)
-		r := &remote{base: "http://" + addr, key: cfg.APIKey, hc: &http.Client{Timeout: 10 * time.Minute}}
-		hctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		err := r.call(hctx, "GET", "/healthz", nil, "", nil)
-		cancel()
+		r, err := dialServer(ctx, cfg, addr)
 		if err != nil {
 			continue
 		}
@@ -79,6 +86,17 @@ func openStore(ctx context.Context, cfg *Config, io ioSet, opts ...index.OpenOpt
 		return r, func() {}, nil
 	}
 	return nil, nil, fmt.Errorf("%s is in use by another process and no server answers at %s (give its address with --addr)", cfg.Data, strings.Join(tried, " or "))
+}
+
+// dialServer returns the server at addr if it answers its health check.
+func dialServer(ctx context.Context, cfg *Config, addr string) (*remote, error) {
+	r := &remote{base: "http://" + addr, key: cfg.APIKey, hc: &http.Client{Timeout: 10 * time.Minute}}
+	hctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := r.call(hctx, "GET", "/healthz", nil, "", nil); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // call sends one request and decodes a JSON answer into out (if not nil).

@@ -82,6 +82,7 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, io io
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	cfg.AddrFlag = fs.Changed("addr")
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}

@@ -322,3 +322,46 @@ func TestSeedsOncePerDataDirectory(t *testing.T) {
 		t.Errorf("documents with --seeds=false = %d, want 0", st.Documents)
 	}
 }
+
+// TestCLIAddrMeansThatServer: an --addr typed on the command line names the
+// server meant, wherever the CLI runs: documents go to it, never into a
+// data directory of the CLI's own; with nobody answering there, the command
+// fails and creates nothing.
+func TestCLIAddrMeansThatServer(t *testing.T) {
+	data := t.TempDir()
+	base, stop := serveData(t, data, nil)
+	defer stop()
+	addr := strings.TrimPrefix(base, "http://")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.md"), []byte("---\ntitle: Tariffs between allies\n---\nTariffs between allies.\n"), 0o644)
+	elsewhere := filepath.Join(t.TempDir(), "data")
+	cases := []struct {
+		name    string
+		addr    string
+		wantErr string
+	}{
+		{"answers", addr, ""},
+		{"nobody there", "127.0.0.1:1", "no policysearch server answers at 127.0.0.1:1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			err := runIO(context.Background(), []string{"add", dir, "--addr", c.addr, "--data", elsewhere}, env(nil), ioSet{stdin: strings.NewReader(""), stdout: &out, stderr: &errs})
+			switch {
+			case c.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Errorf("add: err = %v, want one containing %q", err, c.wantErr)
+				}
+			case err != nil || !strings.Contains(out.String(), "added 1,") || !strings.Contains(errs.String(), "--addr names the server at "+addr):
+				t.Errorf("add: err=%v stdout=%q stderr=%q", err, out.String(), errs.String())
+			}
+			if _, err := os.Stat(elsewhere); !os.IsNotExist(err) {
+				t.Errorf("%s was created (stat err %v): the CLI wrote beside the server it was sent to", elsewhere, err)
+			}
+		})
+	}
+	var res searchResult
+	if getJSON(t, base+"/api/search?q=tariffs+between+allies", &res); res.Total != 1 {
+		t.Errorf("the server holds %d matching documents, want the one added through --addr", res.Total)
+	}
+}
