@@ -186,7 +186,9 @@ func TestRetriesThenSucceeds(t *testing.T) {
 			srv := startEndpoint(t, 64)
 			srv.RetryAfter, srv.Delay = 1, 2*time.Second
 			srv.SetFault(c.fault, c.n)
-			r := newRig(t, srv, t.TempDir(), Config{Timeout: 300 * time.Millisecond})
+			// One request in flight: two in parallel could take both 429s
+			// at once and wait out one Retry-After together.
+			r := newRig(t, srv, t.TempDir(), Config{Timeout: 300 * time.Millisecond, Concurrency: 1})
 			start := time.Now()
 			if _, err := r.ix.Put(context.Background(), docsN(2, 50)); err != nil {
 				t.Fatal(err)
