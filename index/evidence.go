@@ -27,43 +27,24 @@ func (ix *Index) phrasesOf(e querylang.Expr) []queryPhrase {
 		return nil
 	}
 	var out []queryPhrase
-	var walk func(querylang.Expr)
-	walk = func(e querylang.Expr) {
-		switch e := e.(type) {
-		case *querylang.Term:
-			if e.Kind != querylang.Phrase || (e.Field != "" && e.Field != "title" && e.Field != "text") {
-				return
-			}
-			toks := a.Analyze([]byte(e.Value))
-			if len(toks) < 2 {
-				return
-			}
-			p := queryPhrase{text: e.Value, fields: []string{"title", "text"}}
-			if e.Field != "" {
-				p.fields = []string{e.Field}
-			}
-			for _, t := range toks {
-				p.terms = append(p.terms, string(t.Term))
-				p.offs = append(p.offs, t.Position-toks[0].Position)
-			}
-			out = append(out, p)
-		case *querylang.Seq:
-			for _, cl := range e.Clauses {
-				if cl.Occur != querylang.MustNot {
-					walk(cl.Expr)
-				}
-			}
-		case *querylang.And:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
-		case *querylang.Or:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
+	querylang.EachWantedTerm(e, func(e *querylang.Term) {
+		if e.Kind != querylang.Phrase || (e.Field != "" && e.Field != "title" && e.Field != "text") {
+			return
 		}
-	}
-	walk(e)
+		toks := a.Analyze([]byte(e.Value))
+		if len(toks) < 2 {
+			return
+		}
+		p := queryPhrase{text: e.Value, fields: []string{"title", "text"}}
+		if e.Field != "" {
+			p.fields = []string{e.Field}
+		}
+		for _, t := range toks {
+			p.terms = append(p.terms, string(t.Term))
+			p.offs = append(p.offs, t.Position-toks[0].Position)
+		}
+		out = append(out, p)
+	})
 	return out
 }
 

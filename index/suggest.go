@@ -60,31 +60,12 @@ func (ix *Index) suggest(ctx context.Context, text string, few bool) string {
 // (shorter ones have too many neighbours) and not acronyms.
 func plainWords(e querylang.Expr) []*querylang.Term {
 	var out []*querylang.Term
-	var walk func(querylang.Expr)
-	walk = func(e querylang.Expr) {
-		switch e := e.(type) {
-		case *querylang.Term:
-			if e.Kind == querylang.Word && (e.Field == "" || e.Field == "title" || e.Field == "text") &&
-				utf8.RuneCountInString(e.Value) > 3 && !isAcronym(e.Value) && allLetters(e.Value) {
-				out = append(out, e)
-			}
-		case *querylang.Seq:
-			for _, c := range e.Clauses {
-				if c.Occur != querylang.MustNot {
-					walk(c.Expr)
-				}
-			}
-		case *querylang.And:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
-		case *querylang.Or:
-			for _, x := range e.Exprs {
-				walk(x)
-			}
+	querylang.EachWantedTerm(e, func(t *querylang.Term) {
+		if t.Kind == querylang.Word && (t.Field == "" || t.Field == "title" || t.Field == "text") &&
+			utf8.RuneCountInString(t.Value) > 3 && !isAcronym(t.Value) && allLetters(t.Value) {
+			out = append(out, t)
 		}
-	}
-	walk(e)
+	})
 	return out
 }
 

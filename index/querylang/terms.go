@@ -21,3 +21,26 @@ func EachTerm(e Expr, fn func(*Term)) {
 		EachTerm(e.Expr, fn)
 	}
 }
+
+// EachWantedTerm calls fn for every Term a match may contain, in order:
+// those under a '-' or NOT are left out.
+func EachWantedTerm(e Expr, fn func(*Term)) {
+	switch e := e.(type) {
+	case *Term:
+		fn(e)
+	case *Seq:
+		for _, cl := range e.Clauses {
+			if cl.Occur != MustNot {
+				EachWantedTerm(cl.Expr, fn)
+			}
+		}
+	case *And:
+		for _, x := range e.Exprs {
+			EachWantedTerm(x, fn)
+		}
+	case *Or:
+		for _, x := range e.Exprs {
+			EachWantedTerm(x, fn)
+		}
+	}
+}
