@@ -58,9 +58,10 @@ func wordFieldMappings() []*mapping.FieldMapping {
 	acr.Name = acronymsField
 	acr.Analyzer = acronymAnalyzr
 	acr.Store, acr.DocValues, acr.IncludeTermVectors, acr.IncludeInAll = false, false, false, false
-	// Both only need to say which documents hold a word (and how many, for
-	// the vocabulary): no frequencies or norms, which halves their cost.
-	words.SkipFreqNorm, acr.SkipFreqNorm = true, true
+	// Frequencies and norms are kept although the fields mostly say which
+	// documents hold a word: without them bleve scores a fuzzy or acronym
+	// match NaN (frequency 0 times an infinite norm), which no JSON encoder
+	// takes, so such searches answered 200 with an empty body.
 	return []*mapping.FieldMapping{words, acr}
 }
 
