@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"policysearch/embedding"
 	"policysearch/embedding/embeddingtest"
 	"policysearch/index"
-	"policysearch/ingest"
 )
 
 // pagingArticle is long enough for the near-duplicate fingerprint; its
@@ -84,31 +82,7 @@ func TestSOTUPagesAddUp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU paging run")
 	}
-	shared := "../../shared"
-	if d := os.Getenv("POLICYSEARCH_SHARED"); d != "" { // a worktree's ../shared may be elsewhere
-		shared = d
-	}
-	path := filepath.Join(shared, "corpora", "sotu.jsonl")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Skipf("../shared not present (%v): skipping the SOTU paging test", err)
-	}
-	defer f.Close()
-	var docs []index.Document
-	if err := ingest.Load(context.Background(), path, f, "", func(r ingest.Record) error {
-		docs = append(docs, r.Doc)
-		return r.Err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(context.Background(), t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	if _, err := ix.Put(context.Background(), docs); err != nil {
-		t.Fatal(err)
-	}
+	ix := sotuIndex(t)
 	checkPaging(t, ix, []string{"tariffs", "tariff protection", "slavery", `"income tax"`, "war OR peace"}, []string{index.ModeKeyword}, []int{10})
 }
 

@@ -119,6 +119,14 @@ func (ix *Index) correct(ctx context.Context, w string, few bool) string {
 			cands = append(cands, cand{e.Term, d, e.Count})
 		}
 	}
+	// A prefix dictionary's counts can fall short of the documents that
+	// hold a word when the word stands in several segments (bleve's merged
+	// cursor), so the few candidates and the word itself are counted
+	// exactly, as wordCount does.
+	own = ix.wordCount(w)
+	for i := range cands {
+		cands[i].count = ix.wordCount(cands[i].term)
+	}
 	var best *cand
 	for i, c := range cands {
 		if c.count < suggestRatio*max(own, 1) {
