@@ -83,7 +83,8 @@ func allLetters(s string) bool {
 // w, preferring fewer edits; or "".
 func (ix *Index) correct(ctx context.Context, w string, few bool) string {
 	w = strings.ToLower(w)
-	if own := ix.wordCount(w); own > 0 && !few {
+	own := ix.wordCount(w)
+	if own > 0 && !few {
 		return ""
 	}
 	maxEdits := 1
@@ -96,15 +97,17 @@ func (ix *Index) correct(ctx context.Context, w string, few bool) string {
 		return ""
 	}
 	defer dict.Close()
-	// Candidates are kept with their counts until the word's own count is
-	// known (the dictionary is in term order): a rare neighbour, such as
-	// the corpus's own "tarrif", must not hide a common one further off.
+	// The dictionary only names the neighbours: its counts can fall short
+	// of the documents that hold a word standing in several segments
+	// (bleve's merged cursor; 7 of 21 for "tariffs" on SOTU), so each
+	// candidate is counted exactly, as the word itself was. A rare
+	// neighbour, such as the corpus's own "tarrif", must not hide a common
+	// one further off.
 	type cand struct {
 		term  string
 		edits int
 		count uint64
 	}
-	var own uint64
 	var cands []cand
 	for i := 0; i < suggestScan && ctx.Err() == nil; i++ {
 		e, err := dict.Next()
@@ -112,18 +115,12 @@ func (ix *Index) correct(ctx context.Context, w string, few bool) string {
 			break
 		}
 		if e.Term == w {
-			own = e.Count
 			continue
 		}
 		if d := editDistance(w, e.Term, maxEdits); d <= maxEdits {
-			cands = append(cands, cand{e.Term, d, e.Count})
+			cands = append(cands, cand{term: e.Term, edits: d})
 		}
 	}
-	// A prefix dictionary's counts can fall short of the documents that
-	// hold a word when the word stands in several segments (bleve's merged
-	// cursor), so the few candidates and the word itself are counted
-	// exactly, as wordCount does.
-	own = ix.wordCount(w)
 	for i := range cands {
 		cands[i].count = ix.wordCount(cands[i].term)
 	}
