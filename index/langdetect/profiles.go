@@ -3,7 +3,6 @@ package langdetect
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"unicode"
 	_ "unsafe" // go:linkname, below
 
@@ -51,9 +50,27 @@ const (
 
 // profileIndex is one script's profiles, inverted.
 type profileIndex struct {
-	langs []whatlanggo.Lang     // in Lang order
-	base  []int                 // each language's distance from a text sharing none of its trigrams
-	at    map[string][]langRank // trigram → the profiles holding it, and where
+	langs []whatlanggo.Lang      // in Lang order
+	base  []int                  // each language's distance from a text sharing none of its trigrams
+	at    map[trigram][]langRank // trigram → the profiles holding it, and where
+}
+
+// trigram is three runes packed 21 bits each, so that counting a text's
+// trigrams allocates no strings, and packed order is the strings' byte
+// order (UTF-8 keeps code point order).
+type trigram uint64
+
+func pack(r1, r2, r3 rune) trigram {
+	return trigram(uint64(r1)<<42 | uint64(r2)<<21 | uint64(r3))
+}
+
+// packString packs a profile's trigram; ok is false unless it is three runes.
+func packString(s string) (trigram, bool) {
+	r := []rune(s)
+	if len(r) != 3 {
+		return 0, false
+	}
+	return pack(r[0], r[1], r[2]), true
 }
 
 type langRank struct {
@@ -62,15 +79,17 @@ type langRank struct {
 }
 
 func invert(profiles map[whatlanggo.Lang][]string) *profileIndex {
-	p := &profileIndex{at: map[string][]langRank{}}
+	p := &profileIndex{at: map[trigram][]langRank{}}
 	for l := range profiles {
 		p.langs = append(p.langs, l)
 	}
 	slices.Sort(p.langs)
 	for i, l := range p.langs {
 		p.base = append(p.base, len(profiles[l])*maxTrigramDistance)
-		for rank, tg := range profiles[l] {
-			p.at[tg] = append(p.at[tg], langRank{uint16(i), uint16(rank)})
+		for rank, s := range profiles[l] {
+			if tg, ok := packString(s); ok { // a text's trigrams are all three runes
+				p.at[tg] = append(p.at[tg], langRank{uint16(i), uint16(rank)})
+			}
 		}
 	}
 	return p
@@ -98,7 +117,7 @@ func detect(s string) whatlanggo.Info {
 
 // score is whatlanggo's detectLangInProfiles: the distance of each
 // profile from the text's ranks, then its confidence rule.
-func (p *profileIndex) score(ranks map[string]int) (whatlanggo.Lang, float64) {
+func (p *profileIndex) score(ranks map[trigram]int) (whatlanggo.Lang, float64) {
 	if len(p.langs) == 1 {
 		return p.langs[0], 1
 	}
@@ -137,7 +156,7 @@ func (p *profileIndex) score(ranks map[string]int) (whatlanggo.Lang, float64) {
 // trigramRanks is whatlanggo's getTrigramsWithPositions: each trigram of
 // the lower-cased text (punctuation, digits, symbols and spaces as one
 // space) ranked by count, most frequent first, ties in reverse byte order.
-func trigramRanks(text string) map[string]int {
+func trigramRanks(text string) map[trigram]int {
 	txt := make([]rune, 0, len(text)+1)
 	for _, r := range text {
 		if unicode.IsSymbol(r) || unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsDigit(r) {
@@ -146,16 +165,16 @@ func trigramRanks(text string) map[string]int {
 		txt = append(txt, unicode.ToLower(r))
 	}
 	txt = append(txt, ' ')
-	counts := map[string]int{}
+	counts := make(map[trigram]int, len(txt))
 	r1, r2 := ' ', txt[0]
 	for _, r3 := range txt[1:] {
 		if !(r2 == ' ' && (r1 == ' ' || r3 == ' ')) {
-			counts[string([]rune{r1, r2, r3})]++
+			counts[pack(r1, r2, r3)]++
 		}
 		r1, r2 = r2, r3
 	}
 	type counted struct {
-		tg string
+		tg trigram
 		n  int
 	}
 	all := make([]counted, 0, len(counts))
@@ -166,9 +185,9 @@ func trigramRanks(text string) map[string]int {
 		if c := cmp.Compare(b.n, a.n); c != 0 {
 			return c
 		}
-		return strings.Compare(b.tg, a.tg)
+		return cmp.Compare(b.tg, a.tg)
 	})
-	ranks := make(map[string]int, len(all))
+	ranks := make(map[trigram]int, len(all))
 	for i, c := range all {
 		ranks[c.tg] = i
 	}

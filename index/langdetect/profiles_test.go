@@ -75,9 +75,10 @@ func tied(s string, a, b whatlanggo.Lang) bool {
 	return false
 }
 
-func distance(profile []string, ranks map[string]int) int {
+func distance(profile []string, ranks map[trigram]int) int {
 	total := 0
-	for i, tg := range profile {
+	for i, s := range profile {
+		tg, _ := packString(s)
 		if n, ok := ranks[tg]; ok {
 			total += int(math.Abs(float64(n - i)))
 		} else {
@@ -94,9 +95,9 @@ func TestTrigramRanks(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("ranks %v, want %v", got, want)
 	}
-	for tg, r := range want {
-		if got[tg] != r {
-			t.Errorf("rank of %q = %d, want %d (all: %v)", strings.ReplaceAll(tg, " ", "_"), got[tg], r, got)
+	for s, r := range want {
+		if tg, _ := packString(s); got[tg] != r {
+			t.Errorf("rank of %q = %d, want %d (all: %v)", strings.ReplaceAll(s, " ", "_"), got[tg], r, got)
 		}
 	}
 }
