@@ -35,23 +35,31 @@ func inSample(id string) bool {
 // and returns them when the whole set is estimated to exceed
 // exactFacetsUpTo; nil means count exactly. Only the filtered facet mode
 // is estimated: multi-select facets are recounted per field anyway.
-func (ix *Index) sampleFacets(ctx context.Context, q Query, uq, filter query.Query) (*bleve.SearchResult, error) {
+//
+// plain is the query without its ranking-only clauses (the proximity
+// bonus, highlightQuery): the same matches, and nothing is scored.
+func (ix *Index) sampleFacets(ctx context.Context, q Query, plain, filter query.Query) (*bleve.SearchResult, error) {
 	if q.FacetMode != FacetsFiltered {
 		return nil, nil
 	}
 	mark := bleve.NewTermQuery("1")
 	mark.SetField(sampleField)
 	top := bleve.NewBooleanQuery()
-	top.AddMust(uq, mark)
+	top.AddMust(plain, mark)
 	if filter != nil {
 		top.AddFilter(filter)
 	}
-	res, err := ix.search(ctx, newRequest(top, q, page{facets: true}, 0, 0, byScore))
+	req := newRequest(top, q, page{facets: true, sampled: true}, 0, 0, byScore)
+	req.Score = "none"
+	res, err := ix.search(ctx, req)
 	if err != nil || res.Total*sampleEvery <= cmp.Or(ix.exactFacets, exactFacetsUpTo) {
 		return nil, err
 	}
 	return res, nil
 }
+
+// sampledFacet names the sample's copy of a facet field.
+func sampledFacet(name string) string { return "sample_" + name }
 
 // scaleFacets scales the sample's counts to a result set of total
 // documents.

@@ -239,7 +239,7 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	sample, err := ix.sampleFacets(ctx, q, uq, filter)
+	sample, err := ix.sampleFacets(ctx, q, hq, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +283,8 @@ var hitFields = []string{"title", "text", "url", "source", "source_type", "autho
 type page struct {
 	from, size     int
 	facets, fields bool
+	// sampled counts the facets over the sample's own fields (facetsample.go).
+	sampled bool
 	// highlight, when set, is the query whose match locations the page's
 	// hits get, in place of the ranking query (see highlightQuery).
 	highlight query.Query
@@ -389,7 +391,11 @@ func newRequest(top query.Query, q Query, p page, from, size int, order search.S
 	req.SortByCustom(order)
 	if p.facets {
 		for _, name := range FacetNames {
-			req.AddFacet(name, bleve.NewFacetRequest(name, q.facetSize(name)))
+			field := name
+			if p.sampled {
+				field = sampledFacet(name)
+			}
+			req.AddFacet(name, bleve.NewFacetRequest(field, q.facetSize(name)))
 		}
 	}
 	return req
