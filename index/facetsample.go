@@ -58,6 +58,18 @@ func (ix *Index) sampleFacets(ctx context.Context, q Query, plain, filter query.
 	return res, nil
 }
 
+// estimateTotal scales the sample's match count to the collection: the
+// share of sampled documents is measured, not assumed to be one in
+// sampleEvery.
+func (ix *Index) estimateTotal(sample *bleve.SearchResult) uint64 {
+	n, err := ix.alias.DocCount()
+	marked := ix.termCount(sampleField, "1")
+	if err != nil || marked == 0 {
+		return sample.Total * sampleEvery
+	}
+	return uint64(math.Round(float64(sample.Total) * float64(n) / float64(marked)))
+}
+
 // sampledFacet names the sample's copy of a facet field.
 func sampledFacet(name string) string { return "sample_" + name }
 

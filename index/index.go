@@ -56,6 +56,8 @@ type Index struct {
 	repl         *replication // nil: writes go straight to the store (replicated.go)
 	// exactFacets overrides exactFacetsUpTo when set (tests use small sets).
 	exactFacets uint64
+	// noPruning turns prune.go off (tests compare against the full search).
+	noPruning bool
 	lengths     fieldLengths // average field lengths for BM25 (lengths.go)
 	// costly holds a slot per running search with fuzzy or prefix terms
 	// (cost.go).

@@ -243,15 +243,24 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq})
+	var cut *pruning
+	if sample != nil && q.Sort == SortRelevance {
+		cut = ix.pruningFor(q) // prune.go
+	}
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq, cut: cut})
 	if err != nil {
 		return nil, err
+	}
+	pruned := cut != nil && cut.used
+	if pruned {
+		res.Total = ix.estimateTotal(sample)
 	}
 	if sample != nil {
 		res.Facets = scaleFacets(sample, res.Total)
 	}
 	out := newResults(q, ModeKeyword, res)
 	out.FacetsApproximate = sample != nil
+	out.TotalApproximate = pruned
 	keyword := func(f query.Query) (query.Query, error) {
 		set, _, err := ix.visible(ctx, withFilter(uq, f))
 		return set, err
@@ -288,6 +297,9 @@ type page struct {
 	// highlight, when set, is the query whose match locations the page's
 	// hits get, in place of the ranking query (see highlightQuery).
 	highlight query.Query
+	// cut, when set, first looks for a relevance page among the documents
+	// that can reach it (prune.go); the total is then not counted.
+	cut *pruning
 }
 
 // run executes one bleve request with q's sort order. Relevance is score
@@ -323,9 +335,21 @@ func (ix *Index) run(ctx context.Context, top query.Query, q Query, p page) (*bl
 func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p page) (*bleve.SearchResult, error) {
 	want := p.from + p.size
 	window := want + tieSlack
-	res, err := ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore))
-	if err != nil {
-		return nil, err
+	var res *bleve.SearchResult
+	if p.cut != nil && !p.facets {
+		cut, err := ix.search(ctx, newRequest(p.cut.restricted(top), q, page{}, 0, window, byScore))
+		if err != nil {
+			return nil, err
+		}
+		if p.cut.used = p.cut.holds(cut.Hits, window); p.cut.used {
+			res = cut
+		}
+	}
+	if res == nil {
+		var err error
+		if res, err = ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore)); err != nil {
+			return nil, err
+		}
 	}
 	hits := res.Hits
 	sort.Slice(hits, func(i, j int) bool {
@@ -335,6 +359,10 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 		return hits[i].ID < hits[j].ID
 	})
 	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {
+		if p.cut != nil {
+			p.cut.used = false
+		}
+		p.cut = nil
 		return ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
 	}
 	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
