@@ -58,7 +58,7 @@ type Index struct {
 	exactFacets uint64
 	// noPruning turns prune.go off (tests compare against the full search).
 	noPruning bool
-	lengths     fieldLengths // average field lengths for BM25 (lengths.go)
+	lengths   fieldLengths // average field lengths for BM25 (lengths.go)
 	// costly holds a slot per running search with fuzzy or prefix terms
 	// (cost.go).
 	costly chan struct{}
