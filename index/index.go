@@ -56,7 +56,9 @@ type Index struct {
 	repl         *replication // nil: writes go straight to the store (replicated.go)
 	// exactFacets overrides exactFacetsUpTo when set (tests use small sets).
 	exactFacets uint64
-	lengths     fieldLengths // average field lengths for BM25 (lengths.go)
+	// noPruning turns prune.go off (tests compare against the full search).
+	noPruning bool
+	lengths   fieldLengths // average field lengths for BM25 (lengths.go)
 	// costly holds a slot per running search with fuzzy or prefix terms
 	// (cost.go).
 	costly chan struct{}

@@ -239,19 +239,28 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	sample, err := ix.sampleFacets(ctx, q, uq, filter)
+	sample, err := ix.sampleFacets(ctx, q, hq, filter)
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq})
+	var cut *pruning
+	if sample != nil && q.Sort == SortRelevance {
+		cut = ix.pruningFor(q) // prune.go
+	}
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq, cut: cut})
 	if err != nil {
 		return nil, err
+	}
+	pruned := cut != nil && cut.used
+	if pruned {
+		res.Total = ix.estimateTotal(sample)
 	}
 	if sample != nil {
 		res.Facets = scaleFacets(sample, res.Total)
 	}
 	out := newResults(q, ModeKeyword, res)
 	out.FacetsApproximate = sample != nil
+	out.TotalApproximate = pruned
 	keyword := func(f query.Query) (query.Query, error) {
 		set, _, err := ix.visible(ctx, withFilter(uq, f))
 		return set, err
@@ -283,9 +292,14 @@ var hitFields = []string{"title", "text", "url", "source", "source_type", "autho
 type page struct {
 	from, size     int
 	facets, fields bool
+	// sampled counts the facets over the sample's own fields (facetsample.go).
+	sampled bool
 	// highlight, when set, is the query whose match locations the page's
 	// hits get, in place of the ranking query (see highlightQuery).
 	highlight query.Query
+	// cut, when set, first looks for a relevance page among the documents
+	// that can reach it (prune.go); the total is then not counted.
+	cut *pruning
 }
 
 // run executes one bleve request with q's sort order. Relevance is score
@@ -321,9 +335,21 @@ func (ix *Index) run(ctx context.Context, top query.Query, q Query, p page) (*bl
 func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p page) (*bleve.SearchResult, error) {
 	want := p.from + p.size
 	window := want + tieSlack
-	res, err := ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore))
-	if err != nil {
-		return nil, err
+	var res *bleve.SearchResult
+	if p.cut != nil && !p.facets {
+		cut, err := ix.search(ctx, newRequest(p.cut.restricted(top), q, page{}, 0, window, byScore))
+		if err != nil {
+			return nil, err
+		}
+		if p.cut.used = p.cut.holds(cut.Hits, window); p.cut.used {
+			res = cut
+		}
+	}
+	if res == nil {
+		var err error
+		if res, err = ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore)); err != nil {
+			return nil, err
+		}
 	}
 	hits := res.Hits
 	sort.Slice(hits, func(i, j int) bool {
@@ -333,6 +359,10 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 		return hits[i].ID < hits[j].ID
 	})
 	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {
+		if p.cut != nil {
+			p.cut.used = false
+		}
+		p.cut = nil
 		return ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
 	}
 	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
@@ -389,7 +419,11 @@ func newRequest(top query.Query, q Query, p page, from, size int, order search.S
 	req.SortByCustom(order)
 	if p.facets {
 		for _, name := range FacetNames {
-			req.AddFacet(name, bleve.NewFacetRequest(name, q.facetSize(name)))
+			field := name
+			if p.sampled {
+				field = sampledFacet(name)
+			}
+			req.AddFacet(name, bleve.NewFacetRequest(field, q.facetSize(name)))
 		}
 	}
 	return req
