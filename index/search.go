@@ -243,7 +243,8 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq})
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq,
+		rank: ix.rankKey(q, sample == nil)})
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +287,9 @@ type page struct {
 	// highlight, when set, is the query whose match locations the page's
 	// hits get, in place of the ranking query (see highlightQuery).
 	highlight query.Query
+	// rank, when set, names the search's ranked list in the rank cache
+	// (rankcache.go), which deep pages read instead of searching again.
+	rank string
 }
 
 // run executes one bleve request with q's sort order. Relevance is score
@@ -320,22 +324,14 @@ func (ix *Index) run(ctx context.Context, top query.Query, q Query, p page) (*bl
 // with the id sort.
 func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p page) (*bleve.SearchResult, error) {
 	want := p.from + p.size
-	window := want + tieSlack
-	res, err := ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore))
-	if err != nil {
-		return nil, err
-	}
-	hits := res.Hits
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
+	res, ok := ix.ranks.page(p.rank, p.from, want)
+	if !ok {
+		var err error
+		var whole bool
+		if res, whole, err = ix.rankByScore(ctx, top, q, p); err != nil || whole {
+			return res, err
 		}
-		return hits[i].ID < hits[j].ID
-	})
-	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {
-		return ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
 	}
-	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
 	if p.fields && len(res.Hits) > 0 {
 		locate := top
 		if p.highlight != nil {
@@ -344,6 +340,39 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 		return res, ix.loadFields(ctx, locate, q, res.Hits)
 	}
 	return res, nil
+}
+
+// rankByScore is runByScore's search: the page's hits by score, then id,
+// without stored fields, or (whole) the finished page by the id sort when
+// a tie straddles the window.
+// A deep page with a rank key reads ahead to rankAhead hits and keeps
+// them in the rank cache for the pages after it.
+func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p page) (res *bleve.SearchResult, whole bool, err error) {
+	want := p.from + p.size
+	window := want + tieSlack
+	if p.rank != "" && p.from > 0 {
+		window = min(MaxWindow, max(rankAhead, 2*want)) + tieSlack
+	}
+	res, err = ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore))
+	if err != nil {
+		return nil, false, err
+	}
+	hits := res.Hits
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].ID < hits[j].ID
+	})
+	if p.from > 0 {
+		ix.ranks.put(p.rank, res, hits, window)
+	}
+	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {
+		res, err = ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
+		return res, true, err
+	}
+	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
+	return res, false, nil
 }
 
 // tieSlack is how many hits past the page runByScore reads, so that
