@@ -145,6 +145,10 @@ func (q Query) facetSize(name string) int {
 	return q.FacetSize
 }
 
+// PlainWordsNotice begins the notice of a query that did not parse and
+// was searched as plain words.
+const PlainWordsNotice = "Searched as plain words"
+
 // Parse turns the query text into the query to run. Text that does not
 // parse is searched as plain words and the notice says why, because people
 // paste paragraphs; in strict mode it is an Invalid error with a position.
@@ -172,13 +176,15 @@ func (ix *Index) parse(text string, strict bool, c compiler) (query.Query, strin
 				Message: fmt.Sprintf("the query does not parse at position %d: %s", se.Pos, se.Msg)}
 		}
 		expr = querylang.Words(text)
-		notice = fmt.Sprintf("Searched as plain words: the query does not parse at position %d (%s).", se.Pos, se.Msg)
+		notice = fmt.Sprintf(PlainWordsNotice+": the query does not parse at position %d (%s).", se.Pos, se.Msg)
 	}
-	capped, err := limitCost(expr) // cost.go
+	lowered, err := limitCost(expr) // cost.go
 	if err != nil {
 		return nil, "", err
 	}
-	notice = strings.TrimSpace(notice + " " + capped)
+	var capped string
+	expr, c.long, capped = c.capLong(expr) // longquery.go
+	notice = strings.TrimSpace(strings.Join([]string{notice, lowered, capped}, " "))
 	q, err := c.compile(expr)
 	if err == nil && !c.plain {
 		q, err = c.wordsRule(expr, q)
