@@ -18,7 +18,8 @@ import (
 // later) reads ahead to rankAhead hits and keeps their ids and scores,
 // with the total and the facets, under the query, its filters and facet
 // settings and the index generation; later pages within those hits read
-// only their own stored fields and match locations. Page 1 is left as it
+// only their own stored fields and match locations, and take the facets
+// (exact or estimated) from the list too. Page 1 is left as it
 // was: most searches stop there, and reading ahead would cost every one.
 const (
 	rankAhead     = 1000
@@ -35,7 +36,11 @@ type rankedList struct {
 	complete bool
 	total    uint64
 	maxScore float64
-	facets   search.FacetResults
+	// facets are the search's facets once its first page has set them
+	// (setFacets), estimated when approximate.
+	facets      search.FacetResults
+	facetsSet   bool
+	approximate bool
 }
 
 // rankCache is a small LRU of ranked lists. Its keys carry the index
@@ -52,10 +57,10 @@ func newRankCache(n int) *rankCache {
 
 // rankKey names q's ranking and facets at the current generation; the
 // page and size are left out, since every page reads the same list.
-func (ix *Index) rankKey(q Query, facets bool) string {
+func (ix *Index) rankKey(q Query) string {
 	q.Page, q.Size = 0, 0
 	b, _ := json.Marshal(q)
-	return fmt.Sprintf("%d/%t/%s", ix.Generation(), facets, b)
+	return fmt.Sprintf("%d/%s", ix.Generation(), b)
 }
 
 // page returns hits [from, want) of the list named key as a bleve result,
@@ -74,7 +79,7 @@ func (c *rankCache) page(key string, from, want int) (*bleve.SearchResult, bool)
 	if !l.complete && (n < want || !(l.scores[n-1] < l.scores[want-1])) {
 		return nil, false
 	}
-	res := &bleve.SearchResult{Total: l.total, MaxScore: l.maxScore, Facets: l.facets,
+	res := &bleve.SearchResult{Total: l.total, MaxScore: l.maxScore,
 		Status: &bleve.SearchStatus{Total: 1, Successful: 1}}
 	for i := from; i < min(want, n); i++ {
 		res.Hits = append(res.Hits, &search.DocumentMatch{ID: l.ids[i], Score: l.scores[i]})
@@ -89,9 +94,37 @@ func (c *rankCache) put(key string, res *bleve.SearchResult, hits search.Documen
 		return
 	}
 	l := &rankedList{ids: make([]string, len(hits)), scores: make([]float64, len(hits)),
-		complete: len(hits) < asked, total: res.Total, maxScore: res.MaxScore, facets: res.Facets}
+		complete: len(hits) < asked, total: res.Total, maxScore: res.MaxScore}
 	for i, h := range hits {
 		l.ids[i], l.scores[i] = h.ID, h.Score
 	}
 	c.lru.Add(key, l)
+}
+
+// facets returns the facets kept with the list named key, and whether
+// they are estimated; known is false when there are none.
+func (c *rankCache) facets(key string) (f search.FacetResults, approximate, known bool) {
+	if c == nil || key == "" {
+		return nil, false, false
+	}
+	l, ok := c.lru.Peek(key)
+	if !ok || !l.facetsSet {
+		return nil, false, false
+	}
+	return l.facets, l.approximate, true
+}
+
+// setFacets keeps a search's facets with its list, if one is cached and
+// has none yet. The list is replaced, not changed: readers may hold it.
+func (c *rankCache) setFacets(key string, f search.FacetResults, approximate bool) {
+	if c == nil || key == "" {
+		return
+	}
+	l, ok := c.lru.Peek(key)
+	if !ok || l.facetsSet {
+		return
+	}
+	cp := *l
+	cp.facets, cp.facetsSet, cp.approximate = f, true, approximate
+	c.lru.Add(key, &cp)
 }

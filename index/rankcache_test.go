@@ -28,8 +28,9 @@ func rankCorpus() []Document {
 // TestRankCachePagesAreTheSearchPages pages through searches a page at a
 // time, as eval and API clients do, with the rank cache on, and checks
 // every page (ids, scores, fields and locations, total, facets) against
-// the same page with the cache off; and that deep pages were served by
-// the cache where the list could tell them exactly.
+// the same page with the cache off, with exact and with estimated facets;
+// and that deep pages were served by the cache where the list could tell
+// them exactly.
 func TestRankCachePagesAreTheSearchPages(t *testing.T) {
 	ix := openTest(t, rankCorpus()...)
 	ctx := context.Background()
@@ -37,14 +38,17 @@ func TestRankCachePagesAreTheSearchPages(t *testing.T) {
 		text   string
 		size   int
 		filter []string
+		exact  uint64 // facets counted exactly up to this many matches; 0: the default
 	}{
-		{"tariffs", 100, nil},      // 1,360 matches: the list ends inside a tie
-		{"steel allies", 100, nil}, // ties across page ends
-		{"trade", 7, nil},          // 320 matches: the list holds them all
-		{"tariffs on allies", 50, []string{"Wire"}},
-		{`"steel tariffs"`, 100, nil},
+		{"tariffs", 100, nil, 0},      // 1,360 matches: the list ends inside a tie
+		{"steel allies", 100, nil, 0}, // ties across page ends
+		{"trade", 7, nil, 0},          // 320 matches: the list holds them all
+		{"tariffs on allies", 50, []string{"Wire"}, 0},
+		{`"steel tariffs"`, 100, nil, 0},
+		{"tariffs", 100, nil, 1}, // estimated facets
 	}
 	for _, c := range cases {
+		ix.exactFacets = c.exact
 		served := 0
 		ranks := newRankCache(rankCacheSize)
 		for page := 1; page <= MaxWindow/c.size; page++ {
@@ -58,7 +62,7 @@ func TestRankCachePagesAreTheSearchPages(t *testing.T) {
 				if err := p.Validate(); err != nil {
 					t.Fatal(err)
 				}
-				if _, ok := ix.ranks.page(ix.rankKey(p, true), (page-1)*c.size, page*c.size); ok {
+				if _, ok := ix.ranks.page(ix.rankKey(p), (page-1)*c.size, page*c.size); ok {
 					served++
 				}
 			}
@@ -72,6 +76,9 @@ func TestRankCachePagesAreTheSearchPages(t *testing.T) {
 				t.Fatal(err)
 			}
 			got.TookMS, want.TookMS = 0, 0
+			if got.FacetsApproximate != (c.exact > 0) {
+				t.Fatalf("%q page %d: facets approximate %v", c.text, page, got.FacetsApproximate)
+			}
 			g, _ := json.Marshal(got)
 			w, _ := json.Marshal(want)
 			if string(g) != string(w) {

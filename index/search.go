@@ -245,20 +245,29 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	sample, err := ix.sampleFacets(ctx, q, uq, filter)
+	// A deep page whose ranked list is cached has its facets too.
+	rank := ix.rankKey(q)
+	facets, approx, known := ix.ranks.facets(rank)
+	var sample *bleve.SearchResult
+	if !known {
+		if sample, err = ix.sampleFacets(ctx, q, uq, filter); err != nil {
+			return nil, err
+		}
+		approx = sample != nil
+	}
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil, fields: true, highlight: hq, rank: rank})
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq,
-		rank: ix.rankKey(q, sample == nil)})
-	if err != nil {
-		return nil, err
-	}
-	if sample != nil {
+	switch {
+	case known:
+		res.Facets = facets
+	case sample != nil:
 		res.Facets = scaleFacets(sample, res.Total)
 	}
+	ix.ranks.setFacets(rank, res.Facets, approx)
 	out := newResults(q, ModeKeyword, res)
-	out.FacetsApproximate = sample != nil
+	out.FacetsApproximate = approx
 	keyword := func(f query.Query) (query.Query, error) {
 		set, _, err := ix.visible(ctx, withFilter(uq, f))
 		return set, err

@@ -14,15 +14,7 @@ import (
 // written query and passage, and that a judged passage does hold a whole
 // sentence of its query.
 func TestWritePastedEval(t *testing.T) {
-	wd, _ := os.Getwd()
-	path, err := FindSOTU(wd)
-	if err != nil {
-		t.Skipf("../shared not present: %v", err)
-	}
-	speeches, err := ReadSOTU(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	speeches := sotuSpeeches(t)
 	a, b := t.TempDir(), t.TempDir()
 	for _, dir := range []string{a, b} {
 		if err := WritePastedEval(dir, speeches, 2000, 40); err != nil {
@@ -69,4 +61,20 @@ func TestWritePastedEval(t *testing.T) {
 			t.Errorf("judgment %q: the passage holds no whole sentence of the query", l)
 		}
 	}
+}
+
+// sotuSpeeches reads the real speeches, or skips the test without
+// ../shared.
+func sotuSpeeches(t *testing.T) []Speech {
+	t.Helper()
+	wd, _ := os.Getwd()
+	path, err := FindSOTU(wd)
+	if err != nil {
+		t.Skipf("../shared not present: %v", err)
+	}
+	speeches, err := ReadSOTU(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return speeches
 }
