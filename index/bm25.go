@@ -57,6 +57,9 @@ type bm25Word struct {
 	weights []float64 // per field, before boost
 	boost   float64
 	avg     map[string]float64 // average length per field
+	// silent scores 0 and weighs nothing in bleve's query norm: it only
+	// restricts the documents a search visits (prune.go).
+	silent bool
 }
 
 func (q *bm25Word) SetBoost(b float64) { q.boost = b }
@@ -198,8 +201,15 @@ func (s *bm25Searcher) emit(ctx *search.SearchContext) (*search.DocumentMatch, e
 // Weight is 1 and SetQueryNorm does nothing: BM25 scores are absolute
 // and ignore bleve's query normalisation, which exists for tf-idf's query
 // weights; a weight of 0 would make a norm of 1/√0 for tf-idf leaves
-// beside it (a phrase bonus, a prefix).
-func (s *bm25Searcher) Weight() float64      { return 1 }
+// beside it (a phrase bonus, a prefix). A silent searcher weighs 0 so
+// that adding it to a query leaves the norm, and so the scores, as they
+// were; it is only ever beside a query that weighs more.
+func (s *bm25Searcher) Weight() float64 {
+	if s.q.silent {
+		return 0
+	}
+	return 1
+}
 func (s *bm25Searcher) SetQueryNorm(float64) {}
 func (s *bm25Searcher) Count() uint64        { return s.count }
 func (s *bm25Searcher) Min() int             { return 0 }

@@ -35,23 +35,43 @@ func inSample(id string) bool {
 // and returns them when the whole set is estimated to exceed
 // exactFacetsUpTo; nil means count exactly. Only the filtered facet mode
 // is estimated: multi-select facets are recounted per field anyway.
-func (ix *Index) sampleFacets(ctx context.Context, q Query, uq, filter query.Query) (*bleve.SearchResult, error) {
+//
+// plain is the query without its ranking-only clauses (the proximity
+// bonus, highlightQuery): the same matches, and nothing is scored.
+func (ix *Index) sampleFacets(ctx context.Context, q Query, plain, filter query.Query) (*bleve.SearchResult, error) {
 	if q.FacetMode != FacetsFiltered {
 		return nil, nil
 	}
 	mark := bleve.NewTermQuery("1")
 	mark.SetField(sampleField)
 	top := bleve.NewBooleanQuery()
-	top.AddMust(uq, mark)
+	top.AddMust(plain, mark)
 	if filter != nil {
 		top.AddFilter(filter)
 	}
-	res, err := ix.search(ctx, newRequest(top, q, page{facets: true}, 0, 0, byScore))
+	req := newRequest(top, q, page{facets: true, sampled: true}, 0, 0, byScore)
+	req.Score = "none"
+	res, err := ix.search(ctx, req)
 	if err != nil || res.Total*sampleEvery <= cmp.Or(ix.exactFacets, exactFacetsUpTo) {
 		return nil, err
 	}
 	return res, nil
 }
+
+// estimateTotal scales the sample's match count to the collection: the
+// share of sampled documents is measured, not assumed to be one in
+// sampleEvery.
+func (ix *Index) estimateTotal(sample *bleve.SearchResult) uint64 {
+	n, err := ix.alias.DocCount()
+	marked := ix.termCount(sampleField, "1")
+	if err != nil || marked == 0 {
+		return sample.Total * sampleEvery
+	}
+	return uint64(math.Round(float64(sample.Total) * float64(n) / float64(marked)))
+}
+
+// sampledFacet names the sample's copy of a facet field.
+func sampledFacet(name string) string { return "sample_" + name }
 
 // scaleFacets scales the sample's counts to a result set of total
 // documents.

@@ -347,6 +347,7 @@ func (ix *Index) load(ctx context.Context, uq query.Query, ids []string) (map[st
 	b := bleve.NewBooleanQuery()
 	b.AddMust(bleve.NewDocIDQuery(ids))
 	b.AddShould(uq) // scores nothing here; it brings the match locations
+	holdShould(b)
 	res, err := ix.run(ctx, b, Query{Sort: SortRelevance}, page{size: len(ids), fields: true})
 	if err != nil {
 		return nil, err

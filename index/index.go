@@ -57,10 +57,16 @@ type Index struct {
 	repl         *replication // nil: writes go straight to the store (replicated.go)
 	// exactFacets overrides exactFacetsUpTo when set (tests use small sets).
 	exactFacets uint64
-	lengths     fieldLengths // average field lengths for BM25 (lengths.go)
+	// noPruning turns prune.go off (tests compare against the full search).
+	noPruning bool
+	lengths   fieldLengths // average field lengths for BM25 (lengths.go)
 	// costly holds a slot per running search with fuzzy or prefix terms
 	// (cost.go).
 	costly chan struct{}
+	// The walk of the store's pages after Open (storecheck.go).
+	walkStop, walkDone chan struct{}
+	storeDamage        atomic.Pointer[Error] // set when the walk finds damage
+	recheck            recheck               // segments Open did not read (segmentcheck.go)
 }
 
 // ChangeEvent tells listeners (alerts, embeddings) what a write changed.
@@ -98,10 +104,14 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches)}
 	var empty string
 	err = guarded(func() error {
+		began := time.Now()
 		if err := st.fingerprints(ix.dups.set); err != nil {
 			return fmt.Errorf("load near-duplicate fingerprints: %w", err)
 		}
+		startStep(log, "near-duplicate fingerprints", began)
+		began = time.Now()
 		empty, err = st.survey(statErr == nil)
+		startStep(log, "store survey", began)
 		return err
 	})
 	if err != nil {
@@ -115,17 +125,28 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	ix.SetCacheSize(DefaultCacheSize)
 	ix.defaultRatio = DefaultSemanticRatio
 	ix.SetCacheSize(DefaultCacheSize)
+	began := time.Now()
 	if err := ix.openLive(ctx, empty); err != nil {
 		st.close()
 		return nil, err
 	}
+	startStep(log, "open index", began)
 	ix.alias = bleve.NewIndexAlias(ix.live)
+	began = time.Now()
 	if err := ix.recover(); err != nil {
 		ix.Close()
 		return nil, err
 	}
 	ix.removeStale()
+	startStep(log, "recover and clean", began)
+	ix.checkStoreLater()
 	return ix, nil
+}
+
+// startStep logs at Debug how long one step of Open took, so that a slow
+// start names its cause.
+func startStep(log *slog.Logger, step string, began time.Time) {
+	log.Debug("start-up step", "step", step, "took", time.Since(began).Round(time.Microsecond))
 }
 
 // openLive opens the index CURRENT names, or builds one from the store.
@@ -137,13 +158,17 @@ func (ix *Index) openLive(ctx context.Context, emptyStore string) error {
 	if n := strings.TrimSpace(string(name)); n != "" {
 		path := filepath.Join(ix.dir, indexesDir, n)
 		var idx bleve.Index
-		err := checkSegments(path)
+		began := time.Now()
+		skipped, err := checkNewSegments(path)
+		startStep(ix.log, "segment checksums", began)
 		damaged := err != nil && !errors.Is(err, os.ErrNotExist)
 		if !damaged {
+			began = time.Now()
 			err = guarded(func() (err error) {
 				idx, err = bleve.Open(path)
 				return err
 			})
+			startStep(ix.log, "bleve open", began)
 			damaged = errors.Is(err, errPanicked)
 		}
 		if err == nil && emptyStore != "" {
@@ -158,6 +183,7 @@ func (ix *Index) openLive(ctx context.Context, emptyStore string) error {
 			v, _ := idx.GetInternal([]byte(mappingKey))
 			if string(v) == ix.version {
 				ix.live = idx
+				ix.recheck = recheck{dir: path, segments: skipped}
 				return nil
 			}
 			idx.Close()
@@ -303,6 +329,7 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index) (int, error) {
 
 // Close closes the index and the store.
 func (ix *Index) Close() error {
+	ix.stopStoreCheck()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var errs []error

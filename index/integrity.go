@@ -89,15 +89,16 @@ func checkStoreSize(db *bolt.DB, path string) error {
 	})
 }
 
-// survey walks the page tree of the documents bucket (bbolt checks each
-// page header it reads, so overwritten pages panic here, at start, rather
-// than in a request) and says how the store is empty: "" when it holds
-// documents or pending changes, else "empty" or "missing".
+// survey reads both ends of the documents bucket's page tree (bbolt checks
+// each page header it reads, so an overwritten root or spine panics here,
+// at start; the other pages are walked after Open, storecheck.go) and says
+// how the store is empty: "" when it holds documents or pending changes,
+// else "empty" or "missing".
 func (s *store) survey(existed bool) (string, error) {
 	state := ""
 	err := s.db.View(func(tx *bolt.Tx) error {
 		docs := tx.Bucket(bucketDocs)
-		docs.Stats()
+		docs.Cursor().Last()
 		k, _ := docs.Cursor().First()
 		p, _ := tx.Bucket(bucketPending).Cursor().First()
 		if k != nil || p != nil {

@@ -127,16 +127,3 @@ func (l *longQuery) keeps(toks analysis.TokenStream) bool {
 	}
 	return true
 }
-
-// termCount is how many documents hold the indexed term in field.
-func (ix *Index) termCount(field, term string) uint64 {
-	dict, err := ix.alias.FieldDictRange(field, []byte(term), []byte(term))
-	if err != nil {
-		return 0
-	}
-	defer dict.Close()
-	if e, err := dict.Next(); err == nil && e != nil && e.Term == term {
-		return e.Count
-	}
-	return 0
-}

@@ -79,6 +79,7 @@ func (c compiler) compile(e querylang.Expr) (query.Query, error) {
 		if b.Must == nil && b.Should == nil {
 			b.AddMust(bleve.NewMatchAllQuery()) // "-x" alone means everything but x
 		}
+		holdShould(b) // held.go
 		var q query.Query = b
 		for _, bonus := range c.proximityUnlessPlain(e) {
 			// Nested, not side by side: must plus should scores add up,
@@ -86,6 +87,7 @@ func (c compiler) compile(e querylang.Expr) (query.Query, error) {
 			outer := bleve.NewBooleanQuery()
 			outer.AddMust(q)
 			outer.AddShould(bonus)
+			holdShould(outer)
 			q = outer
 		}
 		return q, nil
@@ -229,6 +231,7 @@ func (c compiler) prose(t *querylang.Term, field string) query.Query {
 		b := bleve.NewBooleanQuery()
 		b.AddMust(near)
 		b.AddShould(exact)
+		holdShould(b)
 		return b
 	case querylang.Prefix:
 		return c.prefix(field, analyzer, t.Value)

@@ -18,8 +18,8 @@ import (
 // later) reads ahead to rankAhead hits and keeps their ids and scores,
 // with the total and the facets, under the query, its filters and facet
 // settings and the index generation; later pages within those hits read
-// only their own stored fields and match locations, and take the facets
-// (exact or estimated) from the list too. Page 1 is left as it
+// only their own stored fields and match locations, and show the list's
+// total and facets (exact or estimated). Page 1 is left as it
 // was: most searches stop there, and reading ahead would cost every one.
 const (
 	rankAhead     = 1000
@@ -34,13 +34,20 @@ type rankedList struct {
 	// complete says the list holds every match, so any page of it is
 	// exact without the tie check.
 	complete bool
-	total    uint64
 	maxScore float64
-	// facets are the search's facets once its first page has set them
-	// (setFacets), estimated when approximate.
-	facets      search.FacetResults
-	facetsSet   bool
-	approximate bool
+	// shown is the total and facets the search's pages show, once the
+	// page that read the list has set them (setShown); until then the
+	// list serves no page.
+	shown    listShown
+	shownSet bool
+}
+
+// listShown is what every page of a search shows besides its hits.
+type listShown struct {
+	total             uint64
+	totalApproximate  bool // pruned (prune.go): estimated from the facet sample
+	facets            search.FacetResults
+	facetsApproximate bool // estimated from the facet sample (facetsample.go)
 }
 
 // rankCache is a small LRU of ranked lists. Its keys carry the index
@@ -56,8 +63,12 @@ func newRankCache(n int) *rankCache {
 }
 
 // rankKey names q's ranking and facets at the current generation; the
-// page and size are left out, since every page reads the same list.
+// page and size are left out, since every page reads the same list;
+// "" when the cache is off.
 func (ix *Index) rankKey(q Query) string {
+	if ix.ranks == nil { // off: deep pages search as page 1 does
+		return ""
+	}
 	q.Page, q.Size = 0, 0
 	b, _ := json.Marshal(q)
 	return fmt.Sprintf("%d/%s", ix.Generation(), b)
@@ -72,14 +83,14 @@ func (c *rankCache) page(key string, from, want int) (*bleve.SearchResult, bool)
 		return nil, false
 	}
 	l, ok := c.lru.Get(key)
-	if !ok {
+	if !ok || !l.shownSet {
 		return nil, false
 	}
 	n := len(l.ids)
 	if !l.complete && (n < want || !(l.scores[n-1] < l.scores[want-1])) {
 		return nil, false
 	}
-	res := &bleve.SearchResult{Total: l.total, MaxScore: l.maxScore,
+	res := &bleve.SearchResult{Total: l.shown.total, MaxScore: l.maxScore, Facets: l.shown.facets,
 		Status: &bleve.SearchStatus{Total: 1, Successful: 1}}
 	for i := from; i < min(want, n); i++ {
 		res.Hits = append(res.Hits, &search.DocumentMatch{ID: l.ids[i], Score: l.scores[i]})
@@ -94,37 +105,38 @@ func (c *rankCache) put(key string, res *bleve.SearchResult, hits search.Documen
 		return
 	}
 	l := &rankedList{ids: make([]string, len(hits)), scores: make([]float64, len(hits)),
-		complete: len(hits) < asked, total: res.Total, maxScore: res.MaxScore}
+		complete: len(hits) < asked, maxScore: res.MaxScore}
 	for i, h := range hits {
 		l.ids[i], l.scores[i] = h.ID, h.Score
 	}
 	c.lru.Add(key, l)
 }
 
-// facets returns the facets kept with the list named key, and whether
-// they are estimated; known is false when there are none.
-func (c *rankCache) facets(key string) (f search.FacetResults, approximate, known bool) {
+// shown returns what the pages of the list named key show besides
+// their hits; known is false when there is no such list or it is not set.
+func (c *rankCache) shown(key string) (s listShown, known bool) {
 	if c == nil || key == "" {
-		return nil, false, false
+		return listShown{}, false
 	}
 	l, ok := c.lru.Peek(key)
-	if !ok || !l.facetsSet {
-		return nil, false, false
+	if !ok || !l.shownSet {
+		return listShown{}, false
 	}
-	return l.facets, l.approximate, true
+	return l.shown, true
 }
 
-// setFacets keeps a search's facets with its list, if one is cached and
-// has none yet. The list is replaced, not changed: readers may hold it.
-func (c *rankCache) setFacets(key string, f search.FacetResults, approximate bool) {
+// setShown keeps what a search's pages show with its list, if one is
+// cached and has none yet. The list is replaced, not changed: readers
+// may hold it.
+func (c *rankCache) setShown(key string, s listShown) {
 	if c == nil || key == "" {
 		return
 	}
 	l, ok := c.lru.Peek(key)
-	if !ok || l.facetsSet {
+	if !ok || l.shownSet {
 		return
 	}
 	cp := *l
-	cp.facets, cp.facetsSet, cp.approximate = f, true, approximate
+	cp.shown, cp.shownSet = s, true
 	c.lru.Add(key, &cp)
 }

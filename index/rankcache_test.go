@@ -116,7 +116,7 @@ func TestRankCacheRefusesAPageItCannotTell(t *testing.T) {
 	}
 	for i, tc := range tests {
 		key := fmt.Sprint(i)
-		c.lru.Add(key, &rankedList{ids: ids, scores: tc.scores, complete: tc.complete, total: 6})
+		c.lru.Add(key, &rankedList{ids: ids, scores: tc.scores, complete: tc.complete, shown: listShown{total: 6}, shownSet: true})
 		res, ok := c.page(key, tc.from, tc.want)
 		if ok != tc.ok {
 			t.Errorf("%s: served %v, want %v", tc.name, ok, tc.ok)

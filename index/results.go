@@ -27,6 +27,10 @@ type Results struct {
 	// sample of the documents (large keyword result sets; see
 	// facetsample.go), not counted one by one.
 	FacetsApproximate bool `json:"facets_approximate,omitempty"`
+	// TotalApproximate says Total is estimated from the same sample: the
+	// page of a broad query was found without counting every match
+	// (prune.go).
+	TotalApproximate bool `json:"total_approximate,omitempty"`
 }
 
 // Hit is one matching document as a result list shows it.

@@ -61,6 +61,7 @@ func (c compiler) wordsRule(e querylang.Expr, q query.Query) (query.Query, error
 	b := bleve.NewBooleanQuery()
 	b.AddMust(q)
 	b.AddShould(bleve.NewDisjunctionQuery(tiers...))
+	holdShould(b)
 	return b, nil
 }
 

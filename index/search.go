@@ -245,29 +245,38 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	// A deep page whose ranked list is cached has its facets too.
+	// A deep page whose ranked list is cached shows the list's total and
+	// facets (rankcache.go).
 	rank := ix.rankKey(q)
-	facets, approx, known := ix.ranks.facets(rank)
+	shown, known := ix.ranks.shown(rank)
 	var sample *bleve.SearchResult
+	var cut *pruning
 	if !known {
-		if sample, err = ix.sampleFacets(ctx, q, uq, filter); err != nil {
+		if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
 			return nil, err
 		}
-		approx = sample != nil
+		if sample != nil && q.Sort == SortRelevance {
+			cut = ix.pruningFor(q) // prune.go
+		}
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil, fields: true, highlight: hq, rank: rank})
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil, fields: true, highlight: hq, cut: cut, rank: rank})
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case known:
-		res.Facets = facets
-	case sample != nil:
-		res.Facets = scaleFacets(sample, res.Total)
+	if !known {
+		shown = listShown{total: res.Total, facets: res.Facets, facetsApproximate: sample != nil, totalApproximate: cut != nil && cut.used}
+		if shown.totalApproximate {
+			shown.total = ix.estimateTotal(sample)
+		}
+		if sample != nil {
+			shown.facets = scaleFacets(sample, shown.total)
+		}
+		ix.ranks.setShown(rank, shown)
 	}
-	ix.ranks.setFacets(rank, res.Facets, approx)
+	res.Total, res.Facets = shown.total, shown.facets
 	out := newResults(q, ModeKeyword, res)
-	out.FacetsApproximate = approx
+	out.FacetsApproximate = shown.facetsApproximate
+	out.TotalApproximate = shown.totalApproximate
 	keyword := func(f query.Query) (query.Query, error) {
 		set, _, err := ix.visible(ctx, withFilter(uq, f))
 		return set, err
@@ -299,9 +308,14 @@ var hitFields = []string{"title", "text", "url", "source", "source_type", "autho
 type page struct {
 	from, size     int
 	facets, fields bool
+	// sampled counts the facets over the sample's own fields (facetsample.go).
+	sampled bool
 	// highlight, when set, is the query whose match locations the page's
 	// hits get, in place of the ranking query (see highlightQuery).
 	highlight query.Query
+	// cut, when set, first looks for a relevance page among the documents
+	// that can reach it (prune.go); the total is then not counted.
+	cut *pruning
 	// rank, when set, names the search's ranked list in the rank cache
 	// (rankcache.go), which deep pages read instead of searching again.
 	rank string
@@ -359,18 +373,27 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 
 // rankByScore is runByScore's search: the page's hits by score, then id,
 // without stored fields, or (whole) the finished page by the id sort when
-// a tie straddles the window.
-// A deep page with a rank key reads ahead to rankAhead hits and keeps
-// them in the rank cache for the pages after it.
+// a tie straddles the window. A deep page with a rank key reads ahead to
+// rankAhead hits and keeps them in the rank cache for the pages after it.
 func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p page) (res *bleve.SearchResult, whole bool, err error) {
 	want := p.from + p.size
 	window := want + tieSlack
 	if p.rank != "" && p.from > 0 {
 		window = min(MaxWindow, max(rankAhead, 2*want)) + tieSlack
 	}
-	res, err = ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore))
-	if err != nil {
-		return nil, false, err
+	if p.cut != nil && !p.facets {
+		cut, err := ix.search(ctx, newRequest(p.cut.restricted(top), q, page{}, 0, window, byScore))
+		if err != nil {
+			return nil, false, err
+		}
+		if p.cut.used = p.cut.holds(cut.Hits, window); p.cut.used {
+			res = cut
+		}
+	}
+	if res == nil {
+		if res, err = ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore)); err != nil {
+			return nil, false, err
+		}
 	}
 	hits := res.Hits
 	sort.Slice(hits, func(i, j int) bool {
@@ -383,6 +406,10 @@ func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p pa
 		ix.ranks.put(p.rank, res, hits, window)
 	}
 	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {
+		if p.cut != nil {
+			p.cut.used = false
+		}
+		p.cut = nil
 		res, err = ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
 		return res, true, err
 	}
@@ -433,7 +460,11 @@ func newRequest(top query.Query, q Query, p page, from, size int, order search.S
 	req.SortByCustom(order)
 	if p.facets {
 		for _, name := range FacetNames {
-			req.AddFacet(name, bleve.NewFacetRequest(name, q.facetSize(name)))
+			field := name
+			if p.sampled {
+				field = sampledFacet(name)
+			}
+			req.AddFacet(name, bleve.NewFacetRequest(field, q.facetSize(name)))
 		}
 	}
 	return req

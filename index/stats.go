@@ -20,6 +20,9 @@ type Stats struct {
 
 // Stats counts documents and measures the index on disk.
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
+	if e := ix.storeDamage.Load(); e != nil {
+		return Stats{}, e
+	}
 	n, err := ix.store.count()
 	if err != nil {
 		return Stats{}, err

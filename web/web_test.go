@@ -127,7 +127,7 @@ func TestSearchPageGolden(t *testing.T) {
 		Suggestion: "sovereign quantum"}
 
 	approx := fixedResults()
-	approx.FacetsApproximate = true
+	approx.FacetsApproximate, approx.TotalApproximate = true, true
 	// Twelve years (out of count order) and twelve tags: each facet shows
 	// ten, years newest first, with "more"; the facet named by more= shows
 	// all with "fewer". The chosen year 2014 stays listed though cut off.

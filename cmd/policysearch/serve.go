@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -46,6 +47,12 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, args)
 	}
 	log := cfg.logger(io.stderr)
+	began := time.Now()
+	step := func(name string) { // Debug: which start-up step a slow start spends its time in
+		log.Debug("start-up step", "step", name, "took", time.Since(began).Round(time.Microsecond))
+		began = time.Now()
+	}
+	started := began
 	ix, err := index.Open(ctx, cfg.Data, log.With("component", "index"))
 	if err != nil {
 		return err
@@ -55,10 +62,12 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			log.Error("close index", "err", err)
 		}
 	}()
+	step("index")
 	sem, err := openSemantic(cfg, filepath.Join(cfg.Data, "embeddings.db"), log.With("component", "embeddings"))
 	if err != nil {
 		return err
 	}
+	step("embeddings")
 	semCtx, stopSem := context.WithCancel(ctx)
 	defer func() {
 		stopSem()
@@ -78,6 +87,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		return err
 	}
 	defer rs.stop() // before the index closes
+	step("research")
 	// A cluster node's writes go through the log from here on; it must
 	// stop applying before the index, the embeddings, snapshots and
 	// alerts close (defers run in reverse).
@@ -96,6 +106,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	} else {
 		log.Info("semantic ranking off (POLICYSEARCH_EMBEDDINGS)")
 	}
+	step("cluster and semantic start")
 	var seedsDone sync.WaitGroup
 	defer seedsDone.Wait()
 	switch {
@@ -118,6 +129,7 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 			return fmt.Errorf("index seeds: %w", err)
 		}
 	}
+	step("seeds")
 	deps, err := cfg.serverDeps(log.With("component", "http"))
 	if err != nil {
 		return err
@@ -136,10 +148,12 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 	deps.Feeds = bg.Feeds
 	deps.Snapshots, deps.Alerts, deps.ExportCap = rs.Snapshots, rs.Alerts, cfg.Research.ExportCap
 	bg.Feeds.SetCounters(deps.Metrics.Feeds.Polls, deps.Metrics.Feeds.Errors)
+	step("background")
 	h, err := server.New(deps)
 	if err != nil {
 		return err
 	}
+	step("http server")
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -166,13 +180,14 @@ func serve(ctx context.Context, cfg *Config, args []string, io ioSet) error {
 		log.Info("feeds and watched folders run on the cluster's --ingest node, not here")
 	}
 	rs.start(ctx)
+	step("background start")
 	if forget, err := recordServerAddr(cfg.Data, ln.Addr()); err != nil {
 		log.Warn("cannot record the server address for the CLI", "err", err)
 	} else {
 		defer forget()
 	}
 	url := "http://" + ln.Addr().String()
-	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", cfg.Data, "version", version)
+	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", cfg.Data, "version", version, "started_in", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(io.stdout, "policysearch %s listening on %s\n", version, url)
 
 	select {

@@ -1,0 +1,182 @@
+// Command pageprof times the keyword results page in process, query by
+// query, over a data directory (built from a bench corpus when empty), and
+// writes a CPU profile: where bench/cmd/perf says how slow a page is over
+// HTTP, this says where its time goes. Loopback-free; every loop bounded.
+//
+//	go run ./bench/cmd/pageprof -data /tmp/pp100k -corpus 100k -rounds 3 -cpuprofile /tmp/page.prof
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"sort"
+	"syscall"
+	"time"
+
+	"policysearch/bench/corpus"
+	"policysearch/bench/serve"
+	"policysearch/index"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "pageprof:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pageprof", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "", "data directory (built from the corpus when it holds no index)")
+	size := fs.String("corpus", "100k", "bench corpus: 10k, 100k or 1m passages")
+	rounds := fs.Int("rounds", 3, "passes over the query mix")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
+	pasted := fs.Bool("pasted", false, "time the 200-word pasted queries instead of the query mix")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" || *rounds < 1 || *rounds > 100 {
+		return fmt.Errorf("-data is required and -rounds must be 1..100")
+	}
+	wd, _ := os.Getwd()
+	root, err := serve.ModuleRoot(wd)
+	if err != nil {
+		return err
+	}
+	sotu, err := corpus.FindSOTU(root)
+	if err != nil {
+		return err
+	}
+	jsonl, docs, err := corpus.Ensure(filepath.Join(root, "bench", "results", "corpora"), sotu, *size)
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	ix, err := index.Open(ctx, *data, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	ix.SetCacheSize(0) // every page is computed, as a new query's is
+	fmt.Fprintf(stderr, "opened in %s\n", time.Since(began).Round(time.Millisecond))
+	if st, err := ix.Stats(ctx); err != nil {
+		return err
+	} else if st.Documents == 0 {
+		if err := load(ctx, ix, jsonl); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "loaded %d passages in %s\n", len(docs), time.Since(began).Round(time.Second))
+	}
+	queries := corpus.Queries(docs)
+	if *pasted {
+		speeches, err := corpus.ReadSOTU(sotu)
+		if err != nil {
+			return err
+		}
+		queries = corpus.Pasted(speeches, 50)
+	}
+	page := func(q string) (time.Duration, error) {
+		t := time.Now()
+		_, err := ix.Search(ctx, index.Query{Text: q, Mode: index.ModeKeyword})
+		return time.Since(t), err
+	}
+	for _, q := range queries { // warm-up, untimed
+		if _, err := page(q); err != nil {
+			return fmt.Errorf("%q: %w", q, err)
+		}
+	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	per := make([][]time.Duration, len(queries))
+	var all []time.Duration
+	for range *rounds {
+		for i, q := range queries {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			d, err := page(q)
+			if err != nil {
+				return err
+			}
+			per[i] = append(per[i], d)
+			all = append(all, d)
+		}
+	}
+	slices.Sort(all)
+	fmt.Fprintf(stdout, "%d queries × %d rounds: p50 %s p95 %s p99 %s max %s\n", len(queries), *rounds,
+		pct(all, 50), pct(all, 95), pct(all, 99), all[len(all)-1])
+	type slow struct {
+		q string
+		d time.Duration
+	}
+	var worst []slow
+	for i, ds := range per {
+		slices.Sort(ds)
+		worst = append(worst, slow{queries[i], ds[len(ds)/2]})
+	}
+	sort.Slice(worst, func(i, j int) bool { return worst[i].d > worst[j].d })
+	for _, w := range worst[:min(10, len(worst))] {
+		q, _ := json.Marshal(w.q)
+		fmt.Fprintf(stdout, "  %8s  %.80s\n", w.d.Round(10*time.Microsecond), q)
+	}
+	return nil
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)].Round(10 * time.Microsecond)
+}
+
+// load adds the corpus in batches, as `policysearch add` does.
+func load(ctx context.Context, ix *index.Index, jsonl string) error {
+	f, err := os.Open(jsonl)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	var batch []index.Document
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := ix.Put(ctx, batch)
+		batch = batch[:0]
+		return err
+	}
+	for {
+		var d index.Document
+		if err := dec.Decode(&d); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if batch = append(batch, d); len(batch) == 512 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}

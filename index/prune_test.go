@@ -1,0 +1,129 @@
+package index
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sotuPassages cuts the State of the Union addresses into passages of
+// about 60 words titled like the bench corpus ("State of the Union
+// Address (1871, Ulysses S Grant)"), so that "state" is in every title:
+// the broad matches pruning is for.
+func sotuPassages(t *testing.T, every int) []Document {
+	t.Helper()
+	shared := "../../shared"
+	if d := os.Getenv("POLICYSEARCH_SHARED"); d != "" {
+		shared = d
+	}
+	f, err := os.Open(filepath.Join(shared, "corpora", "sotu.jsonl"))
+	if err != nil {
+		t.Skipf("../shared not present (%v): skipping the SOTU pruning test", err)
+	}
+	defer f.Close()
+	var docs []Document
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 8<<20)
+	for sc.Scan() {
+		var s struct{ ID, Title, Text, Author string }
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatal(err)
+		}
+		words := strings.Fields(s.Text)
+		for i := 0; i*60 < len(words); i++ {
+			if i%every != 0 {
+				continue
+			}
+			chunk := words[i*60 : min(len(words), (i+1)*60)]
+			docs = append(docs, Document{ID: fmt.Sprintf("%s-%04d", s.ID, i), Title: s.Title,
+				Text: strings.Join(chunk, " "), Authors: []string{s.Author}, Language: "en"})
+		}
+	}
+	return docs
+}
+
+// TestPruningIsExact: on every page asked, a pruned search returns the
+// hits, in the order and with the scores, of the full search; its total
+// is an estimate near the exact count; and pruning really ran on the
+// broad queries. Queries are words drawn from the passages (1 to 4, as
+// people type them) plus the broad ones of issue 17.
+func TestPruningIsExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the SOTU pruning comparison")
+	}
+	docs := sotuPassages(t, 3)
+	ix := openTest(t, docs...)
+	ix.exactFacets = 300
+	ix.SetCacheSize(0)
+	queries := []string{"united states", "states", "state union address", "government people",
+		"the congress", "states of america", "public debt", "nation world peace", "war",
+		"united states government", "congress nation public interest", "people country great"}
+	r := rand.New(rand.NewPCG(17, 4))
+	for len(queries) < 60 {
+		words := strings.Fields(docs[r.IntN(len(docs))].Text)
+		n, at := 1+r.IntN(4), r.IntN(len(words))
+		var q []string
+		for _, w := range words[at:] {
+			if w = strings.Trim(strings.ToLower(w), ".,;:!?\"'()"); len(w) > 3 && !strings.ContainsAny(w, "-—") {
+				q = append(q, w)
+			}
+			if len(q) == n {
+				break
+			}
+		}
+		if len(q) > 0 {
+			queries = append(queries, strings.Join(q, " "))
+		}
+	}
+	ctx := context.Background()
+	pruned := 0
+	for _, text := range queries {
+		for _, pg := range []int{1, 3} {
+			q := Query{Text: text, Page: pg, Mode: ModeKeyword}
+			ix.noPruning = true
+			full, err := ix.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.noPruning = false
+			got, err := ix.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Hits) != len(full.Hits) {
+				t.Fatalf("%q page %d: %d hits, full search %d", text, pg, len(got.Hits), len(full.Hits))
+			}
+			for i := range got.Hits {
+				g, f := got.Hits[i], full.Hits[i]
+				if g.ID != f.ID || g.Score != f.Score || g.TitleHTML != f.TitleHTML || strings.Join(g.Snippets, "|") != strings.Join(f.Snippets, "|") {
+					for j := range got.Hits {
+						t.Logf("%d %s %.17g | %s %.17g", j, got.Hits[j].ID, got.Hits[j].Score, full.Hits[j].ID, full.Hits[j].Score)
+					}
+					t.Fatalf("%q page %d hit %d: %s %.9g, full search %s %.9g", text, pg, i, g.ID, g.Score, f.ID, f.Score)
+				}
+			}
+			if !got.TotalApproximate {
+				if got.Total != full.Total {
+					t.Fatalf("%q: exact total %d, full search %d", text, got.Total, full.Total)
+				}
+				continue
+			}
+			pruned++
+			t.Logf("pruned: %q page %d, total %d (exact %d)", text, pg, got.Total, full.Total)
+			if d := math.Abs(float64(got.Total)-float64(full.Total)) / float64(full.Total); d > 0.15 {
+				t.Errorf("%q: estimated total %d is %.0f%% off the exact %d", text, got.Total, 100*d, full.Total)
+			}
+		}
+	}
+	t.Logf("%d of %d pages pruned, over %d passages", pruned, 2*len(queries), len(docs))
+	if pruned < 10 {
+		t.Fatalf("only %d pages were pruned: the comparison does not exercise pruning", pruned)
+	}
+}
