@@ -65,6 +65,7 @@ type Index struct {
 	// The walk of the store's pages after Open (storecheck.go).
 	walkStop, walkDone chan struct{}
 	storeDamage        atomic.Pointer[Error] // set when the walk finds damage
+	recheck            recheck               // segments Open did not read (segmentcheck.go)
 }
 
 // ChangeEvent tells listeners (alerts, embeddings) what a write changed.
@@ -157,7 +158,7 @@ func (ix *Index) openLive(ctx context.Context, emptyStore string) error {
 		path := filepath.Join(ix.dir, indexesDir, n)
 		var idx bleve.Index
 		began := time.Now()
-		err := checkSegments(path)
+		skipped, err := checkNewSegments(path)
 		startStep(ix.log, "segment checksums", began)
 		damaged := err != nil && !errors.Is(err, os.ErrNotExist)
 		if !damaged {
@@ -181,6 +182,7 @@ func (ix *Index) openLive(ctx context.Context, emptyStore string) error {
 			v, _ := idx.GetInternal([]byte(mappingKey))
 			if string(v) == ix.version {
 				ix.live = idx
+				ix.recheck = recheck{dir: path, segments: skipped}
 				return nil
 			}
 			idx.Close()

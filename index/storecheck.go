@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"time"
 
@@ -21,10 +22,22 @@ import (
 // hold up the remap a growing file needs, so writes would wait on it.
 const storeWalkChunk = 4096
 
-// checkStoreLater starts the walk; Close stops it.
+// recheck names the index segments whose checksums Open took on trust.
+type recheck struct {
+	dir      string
+	segments []string
+}
+
+// checkStoreLater starts the walk, then the check of the segments Open
+// skipped; Close stops them.
 func (ix *Index) checkStoreLater() {
 	ix.walkStop = make(chan struct{})
 	ix.walkDone = make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-ix.walkStop
+		cancel() // a rebuild started here stops too
+	}()
 	go func() {
 		defer close(ix.walkDone)
 		began := time.Now()
@@ -36,6 +49,15 @@ func (ix *Index) checkStoreLater() {
 			return
 		}
 		ix.log.Debug("document store pages checked", "documents", n, "took", time.Since(began).Round(time.Millisecond))
+		began = time.Now()
+		if err := recheckSegments(ix.recheck.dir, ix.recheck.segments, ix.walkStop); err != nil {
+			ix.log.Error("index damaged; rebuilding it from stored documents", "index", filepath.Base(ix.recheck.dir), "err", err)
+			if _, err := ix.Rebuild(ctx); err != nil && ctx.Err() == nil {
+				ix.log.Error("rebuild of the damaged index", "err", err)
+			}
+			return
+		}
+		ix.log.Debug("index segments checked again", "segments", len(ix.recheck.segments), "took", time.Since(began).Round(time.Millisecond))
 	}()
 }
 
