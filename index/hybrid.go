@@ -97,7 +97,17 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	}
 	sem = withoutHidden(sem, hidden)
 	kwTop := excluding(withFilter(uq, filter), hidden)
-	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n})
+	// A broad set's facets and total come from the sample, as a keyword
+	// search's do, and its keyword list may be pruned (prune.go).
+	sample, err := ix.hybridSample(ctx, q, sem, filter, mode)
+	if err != nil {
+		return nil, err
+	}
+	var cut *pruning
+	if sample != nil {
+		cut = ix.pruningFor(q)
+	}
+	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n, cut: cut})
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +120,15 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	if mode == ModeSemantic {
 		fused = onlySemantic(fused)
 	}
-	setRes, err := ix.run(ctx, shown, q, page{facets: true})
-	if err != nil {
+	var setRes *bleve.SearchResult
+	if sample != nil {
+		total := ix.estimateTotal(sample)
+		setRes = &bleve.SearchResult{Total: total, Facets: scaleFacets(sample, total)}
+	} else if setRes, err = ix.run(ctx, shown, q, page{facets: true}); err != nil {
 		return nil, err
 	}
 	out := newResults(q, mode, setRes)
+	out.FacetsApproximate, out.TotalApproximate = sample != nil, sample != nil
 	relaxed := func(f query.Query) (query.Query, error) {
 		wider, _, err := ix.candidates(ctx, q, uq, f, mode, n)
 		if errors.As(err, new(*semanticError)) {
@@ -169,6 +183,24 @@ type semanticError struct{ err error }
 
 func (e *semanticError) Error() string { return e.err.Error() }
 func (e *semanticError) Unwrap() error { return e.err }
+
+// hybridSample is sampleFacets over a hybrid search's result set: the
+// keyword matches (without their ranking-only clauses) and the semantic
+// candidates; nil when the set is small enough to count.
+func (ix *Index) hybridSample(ctx context.Context, q Query, sem []SemanticMatch, filter query.Query, mode string) (*bleve.SearchResult, error) {
+	if mode == ModeSemantic {
+		return nil, nil // the candidates alone: a few hundred documents
+	}
+	hq, err := ix.highlightQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(sem))
+	for i, m := range sem {
+		ids[i] = m.ID
+	}
+	return ix.sampleFacets(ctx, q, bleve.NewDisjunctionQuery(hq, bleve.NewDocIDQuery(ids)), filter)
+}
 
 // candidates returns the result set of a hybrid or semantic search under
 // filter — the keyword matches plus the n nearest passages' documents that

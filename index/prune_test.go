@@ -127,3 +127,67 @@ func TestPruningIsExact(t *testing.T) {
 		t.Fatalf("only %d pages were pruned: the comparison does not exercise pruning", pruned)
 	}
 }
+
+// fixedNearest is a semantic ranker with one fixed list, best first, so
+// that two hybrid searches fuse the same lists.
+type fixedNearest []SemanticMatch
+
+func (f fixedNearest) Model() string { return "fixed" }
+func (f fixedNearest) Nearest(_ context.Context, _ string, n int, keep func(string) bool) ([]SemanticMatch, error) {
+	var out []SemanticMatch
+	for _, m := range f {
+		if len(out) < n && (keep == nil || keep(m.ID)) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+func (f fixedNearest) Similar(context.Context, string, int) ([]SemanticMatch, error) {
+	return nil, ErrNoVectors
+}
+
+// TestHybridPruningIsExact: a broad hybrid search fuses the same keyword
+// list whether or not that list was pruned, and estimates its total and
+// facets from the sample.
+func TestHybridPruningIsExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the SOTU pruning comparison")
+	}
+	docs := sotuPassages(t, 6)
+	ix := openTest(t, docs...)
+	ix.exactFacets = 300
+	ix.SetCacheSize(0)
+	var near fixedNearest
+	for i := 0; i < len(docs) && len(near) < 150; i += 37 {
+		near = append(near, SemanticMatch{ID: docs[i].ID, Similarity: 0.9 - float64(len(near))/1000, End: 20})
+	}
+	ix.SetSemantic(near)
+	ctx := context.Background()
+	for _, text := range []string{"united states", "states", "government people", "public debt", "state economy last"} {
+		for _, pg := range []int{1, 4, 12} {
+			q := Query{Text: text, Page: pg, Mode: ModeHybrid}
+			ix.noPruning = true
+			full, err := ix.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.noPruning = false
+			got, err := ix.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.TotalApproximate || !got.FacetsApproximate {
+				t.Errorf("%q: total and facets not estimated on a broad hybrid search", text)
+			}
+			if len(got.Hits) != len(full.Hits) || len(got.Hits) == 0 {
+				t.Fatalf("%q page %d: %d hits, full search %d", text, pg, len(got.Hits), len(full.Hits))
+			}
+			for i := range got.Hits {
+				g, f := got.Hits[i], full.Hits[i]
+				if g.ID != f.ID || g.Score != f.Score || *g.Fused != *f.Fused {
+					t.Fatalf("%q page %d hit %d: %s, full search %s", text, pg, i, g.ID, f.ID)
+				}
+			}
+		}
+	}
+}

@@ -45,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 3, "passes over the query mix")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
 	pasted := fs.Bool("pasted", false, "time the 200-word pasted queries instead of the query mix")
+	only := fs.String("q", "", "time this one query instead of the query mix")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,9 +89,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		queries = corpus.Pasted(speeches, 50)
 	}
+	if *only != "" {
+		queries = []string{*only}
+	}
 	page := func(q string) (time.Duration, error) {
 		t := time.Now()
-		_, err := ix.Search(ctx, index.Query{Text: q, Mode: index.ModeKeyword})
+		res, err := ix.Search(ctx, index.Query{Text: q, Mode: index.ModeKeyword})
+		if err == nil && *only != "" {
+			fmt.Fprintf(stderr, "%q: total %d (approximate %v), facets approximate %v, %s\n", q, res.Total, res.TotalApproximate, res.FacetsApproximate, time.Since(t))
+		}
 		return time.Since(t), err
 	}
 	for _, q := range queries { // warm-up, untimed
