@@ -81,14 +81,18 @@ func similarity(a, b signature) float64 {
 	return float64(same) / float64(len(a))
 }
 
+// bandKey is the FNV-1a hash of a band's rows, little-endian, computed
+// inline: hash/fnv's interface allocated once per band and document.
 func bandKey(sig signature, band int) uint64 {
-	h := fnv.New64a()
-	var b [4]byte
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
 	for _, v := range sig[band*dupRows : (band+1)*dupRows] {
-		binary.LittleEndian.PutUint32(b[:], v)
-		h.Write(b[:])
+		for s := 0; s < 32; s += 8 {
+			h ^= uint64(byte(v >> s))
+			h *= prime
+		}
 	}
-	return h.Sum64()
+	return h
 }
 
 // dupIndex holds every document's signature and the LSH band tables.
@@ -261,4 +265,42 @@ func decodeSignature(b []byte) signature {
 		sig[i] = binary.LittleEndian.Uint32(b[4*i:])
 	}
 	return sig
+}
+
+// load fills an empty index with the stored signatures (Open): the band
+// tables first, then the copy links, from the buckets that hold more than
+// one document only. Linking each document as it comes (set) walks its
+// neighbours with a map of its own, for every document: 29 µs each,
+// half a minute at a million.
+func (d *dupIndex) load(each func(add func(id string, sig signature)) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	err := each(func(id string, sig signature) {
+		if len(sig) != dupHashes {
+			return
+		}
+		if _, dup := d.sigs[id]; dup {
+			d.removeLocked(id)
+		}
+		d.sigs[id] = sig
+		for i := range d.bands {
+			k := bandKey(sig, i)
+			d.bands[i][k] = append(d.bands[i][k], id)
+		}
+	})
+	for i := range d.bands {
+		for _, ids := range d.bands[i] {
+			for a := 0; a < len(ids); a++ {
+				for b := a + 1; b < len(ids); b++ {
+					if d.linked[ids[a]] && d.linked[ids[b]] {
+						continue
+					}
+					if similarity(d.sigs[ids[a]], d.sigs[ids[b]]) >= dupJaccard {
+						d.linked[ids[a]], d.linked[ids[b]] = true, true
+					}
+				}
+			}
+		}
+	}
+	return err
 }
