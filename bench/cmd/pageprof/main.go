@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
 	pasted := fs.Bool("pasted", false, "time the 200-word pasted queries instead of the query mix")
 	only := fs.String("q", "", "time this one query instead of the query mix")
+	accuracy := fs.Bool("accuracy", false, "compare estimated totals and facet counts with exact ones instead of timing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *only != "" {
 		queries = []string{*only}
+	}
+	if *accuracy {
+		return estimates(ctx, ix, queries, stdout)
 	}
 	page := func(q string) (time.Duration, error) {
 		t := time.Now()
