@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"policysearch/index"
 )
@@ -88,7 +89,7 @@ func (b *Bench) Run(ctx context.Context, s Settings) (*Report, error) {
 		all = append(all, qr.Scores)
 		rep.PerQuery = append(rep.PerQuery, qr)
 		rep.Mode = mode
-		if qr.Notice != "" {
+		if strings.HasPrefix(qr.Notice, index.PlainWordsNotice) { // not a long query's cap
 			rep.PlainWords++
 		}
 		if keywordOnly {

@@ -39,13 +39,15 @@ type cacheKey struct {
 // as vectors arrive in the background.
 type generational interface{ Generation() uint64 }
 
-// SetCacheSize sets how many results are cached; 0 turns the cache off.
+// SetCacheSize sets how many results are cached; 0 turns the cache off,
+// and the rank cache of deep pages with it.
 // Call before serving.
 func (ix *Index) SetCacheSize(n int) {
 	if n <= 0 {
-		ix.cache = nil
+		ix.cache, ix.ranks = nil, nil
 		return
 	}
+	ix.ranks = newRankCache(rankCacheSize)
 	c, _ := lru.New[string, *Results](n)
 	ix.cache = &resultCache{lru: c}
 }

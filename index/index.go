@@ -49,6 +49,7 @@ type Index struct {
 	semantic Semantic     // nil: keyword search only
 	dups     *dupIndex    // near-duplicate fingerprints of every document
 	cache    *resultCache // nil: off
+	ranks    *rankCache   // deep pages' ranked lists (rankcache.go); nil: off
 	// defaultRatio is the semantic ratio of queries that set none.
 	defaultRatio float64
 	gen          atomic.Uint64 // bumps on every change; result caches key on it

@@ -49,6 +49,9 @@ type compiler struct {
 	// phrases find no word the plain words do not, so a query that reads
 	// match locations for highlighting does not need it.
 	plain bool
+	// long, when set, is the cap of a long query (longquery.go): its
+	// phrase pairs come from the query as typed, among kept words.
+	long *longQuery
 }
 
 func (c compiler) compile(e querylang.Expr) (query.Query, error) {
@@ -262,16 +265,24 @@ func (c compiler) proximity(s *querylang.Seq) []query.Query {
 	a := c.ix.mapping.AnalyzerNamed(proseAnalyzer)
 	var text, title []query.Query
 	var run []string // from the last content word up to here
+	if c.long != nil {
+		s = c.long.original
+	}
 	for _, cl := range s.Clauses {
 		t, ok := cl.Expr.(*querylang.Term)
 		if !ok || cl.Occur != querylang.Should || t.Field != "" || t.Kind != querylang.Word || t.Boost != 0 {
 			run = nil
 			continue
 		}
-		if len(a.Analyze([]byte(t.Value))) == 0 { // a stop word or punctuation
+		toks := a.Analyze([]byte(t.Value))
+		if len(toks) == 0 { // a stop word or punctuation
 			if run != nil {
 				run = append(run, t.Value)
 			}
+			continue
+		}
+		if !c.long.keeps(toks) {
+			run = nil
 			continue
 		}
 		if run != nil && len(text) < maxProximityPairs {

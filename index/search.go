@@ -145,6 +145,10 @@ func (q Query) facetSize(name string) int {
 	return q.FacetSize
 }
 
+// PlainWordsNotice begins the notice of a query that did not parse and
+// was searched as plain words.
+const PlainWordsNotice = "Searched as plain words"
+
 // Parse turns the query text into the query to run. Text that does not
 // parse is searched as plain words and the notice says why, because people
 // paste paragraphs; in strict mode it is an Invalid error with a position.
@@ -172,13 +176,15 @@ func (ix *Index) parse(text string, strict bool, c compiler) (query.Query, strin
 				Message: fmt.Sprintf("the query does not parse at position %d: %s", se.Pos, se.Msg)}
 		}
 		expr = querylang.Words(text)
-		notice = fmt.Sprintf("Searched as plain words: the query does not parse at position %d (%s).", se.Pos, se.Msg)
+		notice = fmt.Sprintf(PlainWordsNotice+": the query does not parse at position %d (%s).", se.Pos, se.Msg)
 	}
-	capped, err := limitCost(expr) // cost.go
+	lowered, err := limitCost(expr) // cost.go
 	if err != nil {
 		return nil, "", err
 	}
-	notice = strings.TrimSpace(notice + " " + capped)
+	var capped string
+	expr, c.long, capped = c.capLong(expr) // longquery.go
+	notice = strings.TrimSpace(strings.Join([]string{notice, lowered, capped}, " "))
 	q, err := c.compile(expr)
 	if err == nil && !c.plain {
 		q, err = c.wordsRule(expr, q)
@@ -239,28 +245,38 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
-	sample, err := ix.sampleFacets(ctx, q, hq, filter)
-	if err != nil {
-		return nil, err
-	}
+	// A deep page whose ranked list is cached shows the list's total and
+	// facets (rankcache.go).
+	rank := ix.rankKey(q)
+	shown, known := ix.ranks.shown(rank)
+	var sample *bleve.SearchResult
 	var cut *pruning
-	if sample != nil && q.Sort == SortRelevance {
-		cut = ix.pruningFor(q) // prune.go
+	if !known {
+		if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
+			return nil, err
+		}
+		if sample != nil && q.Sort == SortRelevance {
+			cut = ix.pruningFor(q) // prune.go
+		}
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: sample == nil, fields: true, highlight: hq, cut: cut})
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil, fields: true, highlight: hq, cut: cut, rank: rank})
 	if err != nil {
 		return nil, err
 	}
-	pruned := cut != nil && cut.used
-	if pruned {
-		res.Total = ix.estimateTotal(sample)
+	if !known {
+		shown = listShown{total: res.Total, facets: res.Facets, facetsApproximate: sample != nil, totalApproximate: cut != nil && cut.used}
+		if shown.totalApproximate {
+			shown.total = ix.estimateTotal(sample)
+		}
+		if sample != nil {
+			shown.facets = scaleFacets(sample, shown.total)
+		}
+		ix.ranks.setShown(rank, shown)
 	}
-	if sample != nil {
-		res.Facets = scaleFacets(sample, res.Total)
-	}
+	res.Total, res.Facets = shown.total, shown.facets
 	out := newResults(q, ModeKeyword, res)
-	out.FacetsApproximate = sample != nil
-	out.TotalApproximate = pruned
+	out.FacetsApproximate = shown.facetsApproximate
+	out.TotalApproximate = shown.totalApproximate
 	keyword := func(f query.Query) (query.Query, error) {
 		set, _, err := ix.visible(ctx, withFilter(uq, f))
 		return set, err
@@ -300,6 +316,9 @@ type page struct {
 	// cut, when set, first looks for a relevance page among the documents
 	// that can reach it (prune.go); the total is then not counted.
 	cut *pruning
+	// rank, when set, names the search's ranked list in the rank cache
+	// (rankcache.go), which deep pages read instead of searching again.
+	rank string
 }
 
 // run executes one bleve request with q's sort order. Relevance is score
@@ -334,21 +353,46 @@ func (ix *Index) run(ctx context.Context, top query.Query, q Query, p page) (*bl
 // with the id sort.
 func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p page) (*bleve.SearchResult, error) {
 	want := p.from + p.size
+	res, ok := ix.ranks.page(p.rank, p.from, want)
+	if !ok {
+		var err error
+		var whole bool
+		if res, whole, err = ix.rankByScore(ctx, top, q, p); err != nil || whole {
+			return res, err
+		}
+	}
+	if p.fields && len(res.Hits) > 0 {
+		locate := top
+		if p.highlight != nil {
+			locate = p.highlight
+		}
+		return res, ix.loadFields(ctx, locate, q, res.Hits)
+	}
+	return res, nil
+}
+
+// rankByScore is runByScore's search: the page's hits by score, then id,
+// without stored fields, or (whole) the finished page by the id sort when
+// a tie straddles the window. A deep page with a rank key reads ahead to
+// rankAhead hits and keeps them in the rank cache for the pages after it.
+func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p page) (res *bleve.SearchResult, whole bool, err error) {
+	want := p.from + p.size
 	window := want + tieSlack
-	var res *bleve.SearchResult
+	if p.rank != "" && p.from > 0 {
+		window = min(MaxWindow, max(rankAhead, 2*want)) + tieSlack
+	}
 	if p.cut != nil && !p.facets {
 		cut, err := ix.search(ctx, newRequest(p.cut.restricted(top), q, page{}, 0, window, byScore))
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if p.cut.used = p.cut.holds(cut.Hits, window); p.cut.used {
 			res = cut
 		}
 	}
 	if res == nil {
-		var err error
 		if res, err = ix.search(ctx, newRequest(top, q, page{facets: p.facets}, 0, window, byScore)); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	hits := res.Hits
@@ -358,22 +402,19 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 		}
 		return hits[i].ID < hits[j].ID
 	})
+	if p.from > 0 {
+		ix.ranks.put(p.rank, res, hits, window)
+	}
 	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {
 		if p.cut != nil {
 			p.cut.used = false
 		}
 		p.cut = nil
-		return ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
+		res, err = ix.search(ctx, newRequest(top, q, p, p.from, p.size, byScoreThenID))
+		return res, true, err
 	}
 	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
-	if p.fields && len(res.Hits) > 0 {
-		locate := top
-		if p.highlight != nil {
-			locate = p.highlight
-		}
-		return res, ix.loadFields(ctx, locate, q, res.Hits)
-	}
-	return res, nil
+	return res, false, nil
 }
 
 // tieSlack is how many hits past the page runByScore reads, so that

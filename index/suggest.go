@@ -202,17 +202,7 @@ func matchCase(fix, typed string) string {
 }
 
 // wordCount is how many documents have w in the title or text.
-func (ix *Index) wordCount(w string) uint64 {
-	dict, err := ix.alias.FieldDictRange(wordsField, []byte(w), []byte(w))
-	if err != nil {
-		return 0
-	}
-	defer dict.Close()
-	if e, err := dict.Next(); err == nil && e != nil && e.Term == w {
-		return e.Count
-	}
-	return 0
-}
+func (ix *Index) wordCount(w string) uint64 { return ix.termCount(wordsField, w) }
 
 // indexRunes is the index of the first sub in s at or after from, or -1.
 func indexRunes(s, sub []rune, from int) int {

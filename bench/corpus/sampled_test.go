@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,15 +11,7 @@ import (
 // unique ids, complete fields, the same passages on every run, and no two
 // passages sharing three sentences. Also the pasted queries.
 func TestSampledPassages(t *testing.T) {
-	wd, _ := os.Getwd()
-	path, err := FindSOTU(wd)
-	if err != nil {
-		t.Skipf("../shared not present: %v", err)
-	}
-	speeches, err := ReadSOTU(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	speeches := sotuSpeeches(t)
 	const n = 10_000
 	docs := sampled(speeches, n)
 	if len(docs) != n {
