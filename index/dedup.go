@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/binary"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,21 +82,36 @@ func similarity(a, b signature) float64 {
 	return float64(same) / float64(len(a))
 }
 
+// bandKey is the FNV-1a hash of a band's rows, little-endian, computed
+// inline: hash/fnv's interface allocated once per band and document.
 func bandKey(sig signature, band int) uint64 {
-	h := fnv.New64a()
-	var b [4]byte
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
 	for _, v := range sig[band*dupRows : (band+1)*dupRows] {
-		binary.LittleEndian.PutUint32(b[:], v)
-		h.Write(b[:])
+		for s := 0; s < 32; s += 8 {
+			h ^= uint64(byte(v >> s))
+			h *= prime
+		}
 	}
-	return h.Sum64()
+	return h
 }
 
 // dupIndex holds every document's signature and the LSH band tables.
+// Documents are numbered (slots), and the signatures and band tables hold
+// slots, not ids, in pointer-free memory: at a million passages the
+// previous maps of ids (a map per band, a slice per bucket) held 1 KB a
+// document on the heap, which the garbage collector scanned on every
+// cycle, and loading them was most of a 25-second restart.
 type dupIndex struct {
-	mu    sync.RWMutex
-	sigs  map[string]signature
-	bands [dupBands]map[uint64][]string
+	mu   sync.RWMutex
+	slot map[string]uint32 // id → slot
+	ids  []string          // slot → id; "" for a free slot
+	sigs []uint32          // slot's signature at [slot*dupHashes:]
+	free []uint32          // slots to reuse
+	// bands[i] maps a band key to the slot of its only document, or, for
+	// a key that several documents share, to many+i into shared.
+	bands  [dupBands]map[uint64]uint32
+	shared [][]uint32
 	// linked holds the documents that have at least one copy, so that a
 	// search finds the copies among its matches with one id query.
 	linked map[string]bool
@@ -104,12 +120,93 @@ type dupIndex struct {
 	keys map[string]repKey
 }
 
+// many marks a band entry that indexes shared rather than naming a slot.
+const many = 1 << 31
+
 func newDupIndex() *dupIndex {
-	d := &dupIndex{sigs: map[string]signature{}, linked: map[string]bool{}, keys: map[string]repKey{}}
+	d := &dupIndex{slot: map[string]uint32{}, linked: map[string]bool{}, keys: map[string]repKey{}}
 	for i := range d.bands {
-		d.bands[i] = map[uint64][]string{}
+		d.bands[i] = map[uint64]uint32{}
 	}
 	return d
+}
+
+func (d *dupIndex) sigOf(slot uint32) signature {
+	return d.sigs[int(slot)*dupHashes : int(slot+1)*dupHashes]
+}
+
+// bucket calls fn with each slot whose band i has key k.
+func (d *dupIndex) bucket(i int, k uint64, fn func(uint32)) {
+	v, ok := d.bands[i][k]
+	switch {
+	case !ok:
+	case v&many == 0:
+		fn(v)
+	default:
+		for _, s := range d.shared[v&^many] {
+			fn(s)
+		}
+	}
+}
+
+func (d *dupIndex) bucketAdd(i int, k uint64, slot uint32) {
+	v, ok := d.bands[i][k]
+	switch {
+	case !ok:
+		d.bands[i][k] = slot
+	case v&many == 0:
+		d.shared = append(d.shared, []uint32{v, slot})
+		d.bands[i][k] = many | uint32(len(d.shared)-1)
+	default:
+		d.shared[v&^many] = append(d.shared[v&^many], slot)
+	}
+}
+
+// bucketRemove takes slot out of band i's key k. A shared list left with
+// one slot goes back to a plain entry; its place in shared is left empty
+// (reused by no one: buckets shared by copies are few).
+func (d *dupIndex) bucketRemove(i int, k uint64, slot uint32) {
+	v, ok := d.bands[i][k]
+	switch {
+	case !ok:
+	case v&many == 0:
+		if v == slot {
+			delete(d.bands[i], k)
+		}
+	default:
+		l := d.shared[v&^many]
+		for j, x := range l {
+			if x == slot {
+				l = append(l[:j], l[j+1:]...)
+				break
+			}
+		}
+		if len(l) == 1 {
+			d.shared[v&^many] = nil
+			d.bands[i][k] = l[0]
+		} else {
+			d.shared[v&^many] = l
+		}
+	}
+}
+
+// add stores sig under id (absent) and files it in the band tables.
+func (d *dupIndex) add(id string, sig signature) uint32 {
+	var slot uint32
+	if n := len(d.free); n > 0 {
+		slot, d.free = d.free[n-1], d.free[:n-1]
+		d.ids[slot] = id
+		copy(d.sigOf(slot), sig)
+	} else {
+		slot = uint32(len(d.ids))
+		d.ids = append(d.ids, id)
+		d.sigs = append(d.sigs, sig...)
+	}
+	d.slot[id] = slot
+	for i := range d.bands {
+		d.bucketAdd(i, bandKey(sig, i), slot)
+	}
+	return slot
 }
 
 func (d *dupIndex) set(id string, sig signature) {
@@ -119,11 +216,7 @@ func (d *dupIndex) set(id string, sig signature) {
 	if len(sig) != dupHashes {
 		return
 	}
-	d.sigs[id] = sig
-	for i := range d.bands {
-		k := bandKey(sig, i)
-		d.bands[i][k] = append(d.bands[i][k], id)
-	}
+	d.add(id, sig)
 	d.neighbours(id, func(other string) bool {
 		d.linked[id], d.linked[other] = true, true
 		return true
@@ -138,7 +231,7 @@ func (d *dupIndex) remove(id string) {
 
 func (d *dupIndex) removeLocked(id string) {
 	delete(d.keys, id)
-	sig, ok := d.sigs[id]
+	slot, ok := d.slot[id]
 	if !ok {
 		return
 	}
@@ -152,40 +245,42 @@ func (d *dupIndex) removeLocked(id string) {
 			}
 		}
 	}()
-	delete(d.sigs, id)
+	sig := d.sigOf(slot)
 	for i := range d.bands {
-		k := bandKey(sig, i)
-		ids := d.bands[i][k]
-		for j, x := range ids {
-			if x == id {
-				ids = append(ids[:j], ids[j+1:]...)
-				break
-			}
-		}
-		if len(ids) == 0 {
-			delete(d.bands[i], k)
-		} else {
-			d.bands[i][k] = ids
-		}
+		d.bucketRemove(i, bandKey(sig, i), slot)
 	}
+	delete(d.slot, id)
+	d.ids[slot] = ""
+	d.free = append(d.free, slot)
+}
+
+// has a signature: the document is long enough to judge.
+func (d *dupIndex) hasSignature(id string) bool {
+	_, ok := d.slot[id]
+	return ok
 }
 
 // neighbours calls fn for every document that is a copy of id.
 func (d *dupIndex) neighbours(id string, fn func(string) bool) {
-	sig := d.sigs[id]
-	if sig == nil {
+	slot, ok := d.slot[id]
+	if !ok {
 		return
 	}
-	checked := map[string]bool{id: true}
+	sig := d.sigOf(slot)
+	checked := []uint32{slot} // a few: candidates share a band
+	stop := false
 	for i := range d.bands {
-		for _, other := range d.bands[i][bandKey(sig, i)] {
-			if checked[other] {
-				continue
-			}
-			checked[other] = true
-			if similarity(sig, d.sigs[other]) >= dupJaccard && !fn(other) {
+		d.bucket(i, bandKey(sig, i), func(other uint32) {
+			if stop || slices.Contains(checked, other) {
 				return
 			}
+			checked = append(checked, other)
+			if similarity(sig, d.sigOf(other)) >= dupJaccard && !fn(d.ids[other]) {
+				stop = true
+			}
+		})
+		if stop {
+			return
 		}
 	}
 }
@@ -261,4 +356,45 @@ func decodeSignature(b []byte) signature {
 		sig[i] = binary.LittleEndian.Uint32(b[4*i:])
 	}
 	return sig
+}
+
+// load fills an empty index with the stored signatures (Open), hint of
+// them (a guess; 0 when unknown): the band
+// tables first, then the copy links, from the buckets that hold more than
+// one document only. Linking each document as it comes (set) walks its
+// neighbours for every document.
+func (d *dupIndex) load(each func(add func(id string, sig signature)) error, hint int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if hint > len(d.slot) { // sized once: growing rehashes every table several times
+		d.slot = make(map[string]uint32, hint)
+		d.ids = make([]string, 0, hint)
+		d.sigs = make([]uint32, 0, hint*dupHashes)
+		for i := range d.bands {
+			d.bands[i] = make(map[uint64]uint32, hint)
+		}
+	}
+	err := each(func(id string, sig signature) {
+		if len(sig) != dupHashes {
+			return
+		}
+		if _, dup := d.slot[id]; dup {
+			d.removeLocked(id)
+		}
+		d.add(id, sig)
+	})
+	for _, l := range d.shared {
+		for a := 0; a < len(l); a++ {
+			for b := a + 1; b < len(l); b++ {
+				x, y := d.ids[l[a]], d.ids[l[b]]
+				if d.linked[x] && d.linked[y] {
+					continue
+				}
+				if similarity(d.sigOf(l[a]), d.sigOf(l[b])) >= dupJaccard {
+					d.linked[x], d.linked[y] = true, true
+				}
+			}
+		}
+	}
+	return err
 }

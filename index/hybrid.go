@@ -105,7 +105,7 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	}
 	var cut *pruning
 	if sample != nil {
-		cut = ix.pruningFor(q)
+		cut = ix.pruningFor(q, ix.estimateTotal(sample))
 	}
 	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n, cut: cut})
 	if err != nil {

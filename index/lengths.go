@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -65,7 +66,9 @@ func (ix *Index) averages(ctx context.Context) map[string]float64 {
 	if l.avg != nil && gen == l.gen {
 		return l.avg
 	}
+	began := time.Now()
 	avg, err := ix.measureLengths(ctx, n)
+	ix.log.Debug("BM25 field lengths measured", "documents", n, "took", time.Since(began).Round(time.Microsecond))
 	if err != nil {
 		ix.log.Warn("measuring field lengths for BM25", "err", err)
 		return l.avg

@@ -55,17 +55,22 @@ const pruneMargin = 1.1
 
 // posting is one word of the query in one field.
 type posting struct {
-	word   int // the word's place among the query's words
-	term   string
-	field  string
-	df     uint64
-	ub     float64 // the most its BM25 score can be: tf/(tf+k1·norm) < 1
-	needed bool    // essential
+	word  int // the word's place among the query's words
+	term  string
+	field string
+	df    uint64
+	ub    float64 // the most its BM25 score can be: tf/(tf+k1·norm) < 1
+	// phrase is the most the term adds to a phrase bonus in this field,
+	// before the bonus's weight: its BM25 (field weight 1) and its tf-idf
+	// term score.
+	phrase float64
+	needed bool // essential
 }
 
-// pruningFor plans the split for q, or returns nil when q is not plain
-// words, or no split would save much.
-func (ix *Index) pruningFor(q Query) *pruning {
+// pruningFor plans the split for q, whose matches are estimated at
+// matches, or returns nil when q is not plain words, or no split would
+// save much.
+func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	if ix.noPruning {
 		return nil
 	}
@@ -79,38 +84,49 @@ func (ix *Index) pruningFor(q Query) *pruning {
 	}
 	var ps []*posting
 	for i, w := range words {
+		if w.acronym {
+			if df := ix.termCount(acronymsField, w.term); df > 0 {
+				ps = append(ps, &posting{word: i, term: w.term, field: acronymsField, df: df, ub: math.Inf(1)})
+			}
+			continue
+		}
 		for _, f := range []struct {
 			name   string
 			weight float64
 		}{{"title", bm25Title}, {"text", 1}} {
-			df := ix.termCount(f.name, w)
+			df := ix.termCount(f.name, w.term)
 			if df == 0 {
 				continue
 			}
-			idf := math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
-			ps = append(ps, &posting{word: i, term: w, field: f.name, df: df, ub: f.weight * math.Pow(idf, bm25IDFPower) * pruneMargin})
+			idf := math.Pow(math.Log(1+(float64(n)-float64(df)+0.5)/(float64(df)+0.5)), bm25IDFPower)
+			tfidf := 1 + math.Log(float64(n)/float64(df+1))
+			ps = append(ps, &posting{word: i, term: w.term, field: f.name, df: df,
+				ub: f.weight * idf * pruneMargin, phrase: (idf + tfidf*tfidf) * pruneMargin})
 		}
 	}
 	if len(ps) == 0 {
 		return nil
 	}
-	if len(words) == 2 && ix.rulesWords(q) {
+	if ix.rulesWords(q) {
+		if len(words) != 2 || words[0].acronym || words[1].acronym {
+			return nil
+		}
 		return bothWords(words, ps)
 	}
-	return essential(words, ps)
+	return essential(words, ps, matches)
 }
 
 // bothWords is the words rule's split: a document with both words
 // scores at least 2·wordsTier, one without at most wordsTier plus every
 // posting's bound (a phrase bonus needs both words).
-func bothWords(words []string, ps []*posting) *pruning {
+func bothWords(words []queryWord, ps []*posting) *pruning {
 	bound := wordsTier * pruneMargin
 	for _, p := range ps {
 		bound += p.ub
 	}
 	qs := make([]query.Query, len(words))
 	for i, w := range words {
-		qs[i] = &bm25Word{terms: []string{w}, fields: []string{"title", "text"}, weights: []float64{0, 0}, boost: 1, silent: true}
+		qs[i] = &bm25Word{terms: []string{w.term}, fields: []string{"title", "text"}, weights: []float64{0, 0}, boost: 1, silent: true}
 	}
 	return &pruning{restrict: bleve.NewConjunctionQuery(qs...), bound: bound}
 }
@@ -118,11 +134,13 @@ func bothWords(words []string, ps []*posting) *pruning {
 // essential is the MaxScore split: postings join the non-essential set,
 // least weighty first, while their summed bound stays under half the
 // score of a document that says each word once (a low guess at the
-// page's last score). A posting that would put both words of a
-// neighbouring pair in one field among the non-essential stays essential,
-// so that the proximity bonus (whose exact phrase scores by tf-idf) never
-// reaches a document outside restrict.
-func essential(words []string, ps []*posting) *pruning {
+// page's last score). When both words of a neighbouring pair are
+// non-essential in one field, a document outside restrict may also earn
+// their phrase bonus, so its bound joins: the pair's BM25 in that field
+// plus its exact phrase's tf-idf, whose term scores are at most
+// boost·idf² (√tf·norm ≤ 1, and bleve's query norm is at most 1 beside
+// the BM25 words, which weigh 1 each).
+func essential(words []queryWord, ps []*posting, matches uint64) *pruning {
 	guess := 0.0
 	for _, p := range ps {
 		if p.field == "text" {
@@ -130,21 +148,16 @@ func essential(words []string, ps []*posting) *pruning {
 		}
 	}
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].ub < ps[j].ub })
-	bound, widest, kept := 0.0, uint64(0), uint64(0)
-	spare := map[[2]string]bool{} // non-essential (field, term)
+	widest := uint64(0)
 	for _, p := range ps {
 		widest = max(widest, p.df)
-		p.needed = bound+p.ub >= guess/2 || pairsWith(words, p, spare)
-		if p.needed {
-			kept += p.df
-			continue
-		}
-		bound += p.ub
-		spare[[2]string{p.field, p.term}] = true
 	}
 	// Not worth a second search unless it visits at most half the
-	// matches (there are at least as many as the widest posting's).
-	if float64(kept) > 0.5*float64(widest) {
+	// matches (at least as many as the widest posting's; the sum of the
+	// postings' counts overstates how many documents hold them).
+	budget := max(widest, matches) / 2
+	bound := split(words, ps, func(bound, cost float64) bool { return bound+cost >= guess/2 })
+	if kept(ps) > budget {
 		return nil
 	}
 	var qs []query.Query
@@ -159,21 +172,62 @@ func essential(words []string, ps []*posting) *pruning {
 	return &pruning{restrict: bleve.NewDisjunctionQuery(qs...), bound: bound}
 }
 
-// pairsWith reports whether p's word neighbours, in the query, a word
-// already non-essential in p's field: the two could form a phrase bonus.
-func pairsWith(words []string, p *posting, spare map[[2]string]bool) bool {
-	for _, i := range []int{p.word - 1, p.word + 1} {
-		if i >= 0 && i < len(words) && spare[[2]string{p.field, words[i]}] {
-			return true
+// split walks ps, least weighty first, making each posting essential
+// when need says so, and returns the bound of the
+// non-essential ones (their BM25 and the phrase bonuses they can form).
+func split(words []queryWord, ps []*posting, need func(bound, cost float64) bool) float64 {
+	bound := 0.0
+	spare := map[[2]string]*posting{} // non-essential, by (field, term)
+	for _, p := range ps {
+		cost := p.ub + pairBound(words, p, spare)
+		if p.needed = need(bound, cost); p.needed {
+			continue
+		}
+		bound += cost
+		spare[[2]string{p.field, p.term}] = p
+	}
+	return bound
+}
+
+// kept sums the essential postings' document counts.
+func kept(ps []*posting) uint64 {
+	var n uint64
+	for _, p := range ps {
+		if p.needed {
+			n += p.df
 		}
 	}
-	return false
+	return n
+}
+
+// pairBound is the most the phrase bonus can add for pairs of p's word
+// with a neighbour already non-essential in p's field. A phrase of more
+// than two terms (a split word: "low-income families") holds at least
+// one such neighbouring pair and is bounded by their sum.
+func pairBound(words []queryWord, p *posting, spare map[[2]string]*posting) float64 {
+	w := proximityBoost
+	if p.field == "title" {
+		w = titleProximityBoost
+	}
+	b := 0.0
+	for _, i := range []int{p.word - 1, p.word + 1} {
+		if i < 0 || i >= len(words) {
+			continue
+		}
+		if nb := spare[[2]string{p.field, words[i].term}]; nb != nil {
+			b += w * (p.phrase + nb.phrase)
+		}
+	}
+	return b
 }
 
 // plainWords returns the analysed terms of a query that is only plain
-// words (no operators, fields, boosts, phrases or acronyms), one term a
-// word, in order; nil otherwise. Stop words drop out.
-func (ix *Index) plainWords(text string, strict bool) []string {
+// words (no operators, fields, boosts or phrases), in order: a word the
+// analyzer splits ("low-income") gives each of its terms, as the phrase
+// bonus reads them, and a stop-word acronym (WHO, searched in the
+// acronyms field) gives its own entry, marked by its field. nil when the
+// query is anything else. Stop words drop out.
+func (ix *Index) plainWords(text string, strict bool) []queryWord {
 	e, err := querylang.Parse(text, QueryFields)
 	if err != nil {
 		if strict {
@@ -191,23 +245,28 @@ func (ix *Index) plainWords(text string, strict bool) []string {
 		return nil
 	}
 	a := ix.mapping.AnalyzerNamed(proseAnalyzer)
-	var out []string
+	var out []queryWord
 	for _, cl := range clauses {
 		t, ok := cl.Expr.(*querylang.Term)
-		if !ok || cl.Occur != querylang.Should || t.Kind != querylang.Word || t.Field != "" || t.Boost != 0 || isAcronym(t.Value) {
+		if !ok || cl.Occur != querylang.Should || t.Kind != querylang.Word || t.Field != "" || t.Boost != 0 {
 			return nil
 		}
 		toks := a.Analyze([]byte(t.Value))
-		switch len(toks) {
-		case 0:
+		if len(toks) == 0 && isAcronym(t.Value) {
+			out = append(out, queryWord{term: t.Value, acronym: true})
 			continue
-		case 1:
-			out = append(out, string(toks[0].Term))
-		default:
-			return nil
+		}
+		for _, tok := range toks {
+			out = append(out, queryWord{term: string(tok.Term)})
 		}
 	}
 	return out
+}
+
+// queryWord is one analysed term of a plain query.
+type queryWord struct {
+	term    string
+	acronym bool // searched in the acronyms field, by tf-idf: always essential
 }
 
 // rulesWords reports whether the words rule applies to q.

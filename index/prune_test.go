@@ -65,8 +65,14 @@ func TestPruningIsExact(t *testing.T) {
 	queries := []string{"united states", "states", "state union address", "government people",
 		"the congress", "states of america", "public debt", "nation world peace", "war",
 		"united states government", "congress nation public interest", "people country great"}
+	// Pasted paragraphs: long queries (capped by longquery.go), with
+	// hyphenated words and punctuation; and a stop-word acronym.
+	for _, i := range []int{11, 2024, 5555} {
+		queries = append(queries, docs[i].Text+" "+docs[i+1].Text+" "+docs[i+2].Text)
+	}
+	queries = append(queries, "US trade policy", "low-income families energy")
 	r := rand.New(rand.NewPCG(17, 4))
-	for len(queries) < 60 {
+	for len(queries) < 65 {
 		words := strings.Fields(docs[r.IntN(len(docs))].Text)
 		n, at := 1+r.IntN(4), r.IntN(len(words))
 		var q []string
@@ -116,7 +122,7 @@ func TestPruningIsExact(t *testing.T) {
 				continue
 			}
 			pruned++
-			t.Logf("pruned: %q page %d, total %d (exact %d)", text, pg, got.Total, full.Total)
+			t.Logf("pruned: %.60q page %d, total %d (exact %d)", text, pg, got.Total, full.Total)
 			if d := math.Abs(float64(got.Total)-float64(full.Total)) / float64(full.Total); d > 0.15 {
 				t.Errorf("%q: estimated total %d is %.0f%% off the exact %d", text, got.Total, 100*d, full.Total)
 			}

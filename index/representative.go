@@ -122,7 +122,7 @@ func (ix *Index) repKeys(ids []string) (map[string]repKey, error) {
 		k := keyOf(d)
 		out[id] = k
 		ix.dups.mu.Lock()
-		if ix.dups.sigs[id] != nil { // not removed while it was read
+		if ix.dups.hasSignature(id) { // not removed while it was read
 			ix.dups.keys[id] = k
 		}
 		ix.dups.mu.Unlock()

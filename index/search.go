@@ -256,7 +256,7 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 			return nil, err
 		}
 		if sample != nil && q.Sort == SortRelevance {
-			cut = ix.pruningFor(q) // prune.go
+			cut = ix.pruningFor(q, ix.estimateTotal(sample)) // prune.go
 		}
 	}
 	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil, fields: true, highlight: hq, cut: cut, rank: rank})

@@ -28,8 +28,8 @@ type recheck struct {
 	segments []string
 }
 
-// checkStoreLater starts the walk, then the check of the segments Open
-// skipped; Close stops them.
+// checkStoreLater measures BM25's average lengths, then starts the walk,
+// then the check of the segments Open skipped; Close stops them.
 func (ix *Index) checkStoreLater() {
 	ix.walkStop = make(chan struct{})
 	ix.walkDone = make(chan struct{})
@@ -40,6 +40,9 @@ func (ix *Index) checkStoreLater() {
 	}()
 	go func() {
 		defer close(ix.walkDone)
+		// BM25's average lengths first: the first search would otherwise
+		// measure them (it waits for this measurement instead of repeating it).
+		ix.averages(ctx)
 		began := time.Now()
 		n, err := ix.store.walk(ix.walkStop)
 		if err != nil {

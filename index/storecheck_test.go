@@ -120,3 +120,35 @@ func middleDocumentsLeaf(t *testing.T, b []byte) int {
 	}
 	return leaves[len(leaves)/2].off
 }
+
+// TestLengthsMeasuredAfterOpen: BM25's average lengths are measured after
+// Open, before any search asks for them.
+func TestLengthsMeasuredAfterOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ix, err := Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Put(ctx, []Document{{ID: "a", Title: "Two words", Text: "Budgets fund public schools."}}); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	ix, err = Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	measured := func() map[string]float64 {
+		ix.lengths.mu.Lock()
+		defer ix.lengths.mu.Unlock()
+		return ix.lengths.avg
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for measured() == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if avg := measured(); avg["title"] != 2 || avg["text"] != 4 {
+		t.Fatalf("average lengths after Open: %v, want title 2, text 4", avg)
+	}
+}

@@ -46,6 +46,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
 	pasted := fs.Bool("pasted", false, "time the 200-word pasted queries instead of the query mix")
 	only := fs.String("q", "", "time this one query instead of the query mix")
+	loadProf := fs.String("load-profile", "", "write a CPU profile of loading the corpus here")
+	limit := fs.Int("limit", 0, "load at most this many passages (0: all)")
+	accuracy := fs.Bool("accuracy", false, "compare estimated totals and facet counts with exact ones instead of timing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,7 +79,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if st, err := ix.Stats(ctx); err != nil {
 		return err
 	} else if st.Documents == 0 {
-		if err := load(ctx, ix, jsonl); err != nil {
+		if *loadProf != "" {
+			f, err := os.Create(*loadProf)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+		}
+		err := load(ctx, ix, jsonl, *limit, stderr)
+		if *loadProf != "" {
+			pprof.StopCPUProfile()
+		}
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "loaded %d passages in %s\n", len(docs), time.Since(began).Round(time.Second))
@@ -91,6 +108,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *only != "" {
 		queries = []string{*only}
+	}
+	if *accuracy {
+		return estimates(ctx, ix, queries, stdout)
 	}
 	page := func(q string) (time.Duration, error) {
 		t := time.Now()
@@ -156,7 +176,7 @@ func pct(sorted []time.Duration, p int) time.Duration {
 }
 
 // load adds the corpus in batches, as `policysearch add` does.
-func load(ctx context.Context, ix *index.Index, jsonl string) error {
+func load(ctx context.Context, ix *index.Index, jsonl string, limit int, progress io.Writer) error {
 	f, err := os.Open(jsonl)
 	if err != nil {
 		return err
@@ -164,12 +184,17 @@ func load(ctx context.Context, ix *index.Index, jsonl string) error {
 	defer f.Close()
 	dec := json.NewDecoder(f)
 	var batch []index.Document
+	began, n := time.Now(), 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		_, err := ix.Put(ctx, batch)
+		n += len(batch)
 		batch = batch[:0]
+		if n%(100*512) == 0 {
+			fmt.Fprintf(progress, "loaded %d passages, %.0f docs/s\n", n, float64(n)/time.Since(began).Seconds())
+		}
 		return err
 	}
 	for {
@@ -178,6 +203,9 @@ func load(ctx context.Context, ix *index.Index, jsonl string) error {
 			break
 		} else if err != nil {
 			return err
+		}
+		if limit > 0 && n+len(batch) >= limit {
+			break
 		}
 		if batch = append(batch, d); len(batch) == 512 {
 			if err := flush(); err != nil {
