@@ -358,13 +358,22 @@ func decodeSignature(b []byte) signature {
 	return sig
 }
 
-// load fills an empty index with the stored signatures (Open): the band
+// load fills an empty index with the stored signatures (Open), hint of
+// them (a guess; 0 when unknown): the band
 // tables first, then the copy links, from the buckets that hold more than
 // one document only. Linking each document as it comes (set) walks its
 // neighbours for every document.
-func (d *dupIndex) load(each func(add func(id string, sig signature)) error) error {
+func (d *dupIndex) load(each func(add func(id string, sig signature)) error, hint int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if hint > len(d.slot) { // sized once: growing rehashes every table several times
+		d.slot = make(map[string]uint32, hint)
+		d.ids = make([]string, 0, hint)
+		d.sigs = make([]uint32, 0, hint*dupHashes)
+		for i := range d.bands {
+			d.bands[i] = make(map[uint64]uint32, hint)
+		}
+	}
 	err := each(func(id string, sig signature) {
 		if len(sig) != dupHashes {
 			return

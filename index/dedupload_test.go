@@ -33,7 +33,7 @@ func BenchmarkDupIndexLoad(b *testing.B) {
 				add(ids[i], sigs[i])
 			}
 			return nil
-		})
+		}, n)
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap = after.HeapAlloc - before.HeapAlloc
@@ -71,7 +71,7 @@ func TestLoadLinksAsSetDoes(t *testing.T) {
 			add(ids[i], sigs[i])
 		}
 		return nil
-	})
+	}, 1000) // fewer than it loads: the tables grow past a hint
 	a, b := one.linkedIDs(), bulk.linkedIDs()
 	if len(a) < 100 || fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Fatalf("linked one by one: %d, in bulk: %d (want the same, and copies)", len(a), len(b))

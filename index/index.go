@@ -105,7 +105,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	var empty string
 	err = guarded(func() error {
 		began := time.Now()
-		if err := ix.dups.load(st.fingerprints); err != nil {
+		if err := ix.dups.load(st.fingerprints, st.fingerprintCount()); err != nil {
 			return fmt.Errorf("load near-duplicate fingerprints: %w", err)
 		}
 		startStep(log, "near-duplicate fingerprints", began)

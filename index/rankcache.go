@@ -19,9 +19,12 @@ import (
 // with the total and the facets, under the query, its filters and facet
 // settings and the index generation; later pages within those hits read
 // only their own stored fields and match locations, and show the list's
-// total and facets (exact or estimated). Page 1 is left as it
-// was: most searches stop there, and reading ahead would cost every one.
+// total and facets (exact or estimated). A first page of ordinary size is
+// left as it was: most searches stop there, and reading ahead would cost
+// every one; a first page of rankAheadSize hits or more (eval, exports:
+// a client that reads on) reads ahead too.
 const (
+	rankAheadSize = 50
 	rankAhead     = 1000
 	rankCacheSize = 32 // lists of up to MaxWindow+tieSlack ids: a few MB at most
 )

@@ -373,12 +373,14 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 
 // rankByScore is runByScore's search: the page's hits by score, then id,
 // without stored fields, or (whole) the finished page by the id sort when
-// a tie straddles the window. A deep page with a rank key reads ahead to
-// rankAhead hits and keeps them in the rank cache for the pages after it.
+// a tie straddles the window. A deep page with a rank key, or a first page
+// of rankAheadSize hits or more, reads ahead to rankAhead hits and keeps
+// them in the rank cache for the pages after it.
 func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p page) (res *bleve.SearchResult, whole bool, err error) {
 	want := p.from + p.size
 	window := want + tieSlack
-	if p.rank != "" && p.from > 0 {
+	ahead := p.rank != "" && (p.from > 0 || p.size >= rankAheadSize)
+	if ahead {
 		window = min(MaxWindow, max(rankAhead, 2*want)) + tieSlack
 	}
 	if p.cut != nil && !p.facets {
@@ -402,7 +404,7 @@ func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p pa
 		}
 		return hits[i].ID < hits[j].ID
 	})
-	if p.from > 0 {
+	if ahead {
 		ix.ranks.put(p.rank, res, hits, window)
 	}
 	if len(hits) == window && !(hits[window-1].Score < hits[want-1].Score) {

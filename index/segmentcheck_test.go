@@ -15,21 +15,13 @@ import (
 // index rebuilt from the store, every document kept.
 func TestSegmentRotFoundAfterStart(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	ix, err := Open(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var docs []Document
 	for i := range 50 {
 		docs = append(docs, Document{ID: fmt.Sprintf("r%d", i), Title: "Rot", Text: fmt.Sprintf("Segment %d, checked once.", i)})
 	}
-	if _, err := ix.Put(ctx, docs); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
+	dir := closedIndex(t, docs...)
 	old := filepath.Join(dir, indexesDir, readCurrent(t, dir))
-	ix, err = Open(ctx, dir, nil) // checks and records every segment
+	ix, err := Open(ctx, dir, nil) // checks and records every segment
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,16 +71,7 @@ func TestSegmentRotFoundAfterStart(t *testing.T) {
 // TestChangedSegmentIsCheckedAtOpen: a segment whose time changed is
 // checked before Open returns, as every segment was before the record.
 func TestChangedSegmentIsCheckedAtOpen(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	ix, err := Open(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ix.Put(ctx, []Document{{ID: "a", Title: "Changed", Text: "A segment edited in place."}}); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
+	dir := closedIndex(t, Document{ID: "a", Title: "Changed", Text: "A segment edited in place."})
 	idx := filepath.Join(dir, indexesDir, readCurrent(t, dir))
 	if _, err := checkNewSegments(idx); err != nil {
 		t.Fatal(err)

@@ -238,6 +238,17 @@ func (s *store) size() int64 {
 }
 
 // fingerprints calls fn for every stored near-duplicate signature.
+// fingerprintCount counts the stored signatures (walking the bucket's
+// pages, which fingerprints reads next anyway).
+func (s *store) fingerprintCount() int {
+	n := 0
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketSimhash).Stats().KeyN
+		return nil
+	})
+	return n
+}
+
 func (s *store) fingerprints(fn func(id string, sig signature)) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSimhash).ForEach(func(k, v []byte) error {

@@ -18,21 +18,11 @@ import (
 // store_damaged.
 func TestStoreDamageFoundAfterStart(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	ix, err := Open(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var docs []Document
 	for i := range 3000 {
 		docs = append(docs, Document{ID: fmt.Sprintf("doc-%05d", i), Title: "Pages", Text: fmt.Sprintf("Document %d of a store with many pages.", i)})
 	}
-	if _, err := ix.Put(ctx, docs); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir := closedIndex(t, docs...)
 	path := filepath.Join(dir, storeFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -44,7 +34,7 @@ func TestStoreDamageFoundAfterStart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ix, err = Open(ctx, dir, nil)
+	ix, err := Open(ctx, dir, nil)
 	if err != nil {
 		t.Fatalf("Open reads the damaged middle page: %v", err)
 	}
@@ -124,17 +114,8 @@ func middleDocumentsLeaf(t *testing.T, b []byte) int {
 // TestLengthsMeasuredAfterOpen: BM25's average lengths are measured after
 // Open, before any search asks for them.
 func TestLengthsMeasuredAfterOpen(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	ix, err := Open(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ix.Put(ctx, []Document{{ID: "a", Title: "Two words", Text: "Budgets fund public schools."}}); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	ix, err = Open(ctx, dir, nil)
+	dir := closedIndex(t, Document{ID: "a", Title: "Two words", Text: "Budgets fund public schools."})
+	ix, err := Open(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,4 +132,21 @@ func TestLengthsMeasuredAfterOpen(t *testing.T) {
 	if avg := measured(); avg["title"] != 2 || avg["text"] != 4 {
 		t.Fatalf("average lengths after Open: %v, want title 2, text 4", avg)
 	}
+}
+
+// closedIndex is a data directory holding docs, its index closed.
+func closedIndex(t *testing.T, docs ...Document) string {
+	t.Helper()
+	dir := t.TempDir()
+	ix, err := Open(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Put(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -31,15 +31,7 @@ func TestSentencesAndWindows(t *testing.T) {
 // TestSOTUCorpora checks the sizes the benchmarks rely on, on the real
 // corpus: skipped without ../shared.
 func TestSOTUCorpora(t *testing.T) {
-	wd, _ := os.Getwd()
-	path, err := FindSOTU(wd)
-	if err != nil {
-		t.Skipf("../shared not present: %v", err)
-	}
-	speeches, err := ReadSOTU(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	speeches, path := sotuSpeeches(t)
 	totalWords := 0
 	for _, s := range speeches {
 		totalWords += len(strings.Fields(s.Text))

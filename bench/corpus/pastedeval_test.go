@@ -14,7 +14,7 @@ import (
 // written query and passage, and that a judged passage does hold a whole
 // sentence of its query.
 func TestWritePastedEval(t *testing.T) {
-	speeches := sotuSpeeches(t)
+	speeches, _ := sotuSpeeches(t)
 	a, b := t.TempDir(), t.TempDir()
 	for _, dir := range []string{a, b} {
 		if err := WritePastedEval(dir, speeches, 2000, 40); err != nil {
@@ -63,9 +63,9 @@ func TestWritePastedEval(t *testing.T) {
 	}
 }
 
-// sotuSpeeches reads the real speeches, or skips the test without
-// ../shared.
-func sotuSpeeches(t *testing.T) []Speech {
+// sotuSpeeches reads the real speeches and says where they are, or
+// skips the test without ../shared.
+func sotuSpeeches(t *testing.T) ([]Speech, string) {
 	t.Helper()
 	wd, _ := os.Getwd()
 	path, err := FindSOTU(wd)
@@ -76,5 +76,5 @@ func sotuSpeeches(t *testing.T) []Speech {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return speeches
+	return speeches, path
 }

@@ -11,7 +11,7 @@ import (
 // unique ids, complete fields, the same passages on every run, and no two
 // passages sharing three sentences. Also the pasted queries.
 func TestSampledPassages(t *testing.T) {
-	speeches := sotuSpeeches(t)
+	speeches, _ := sotuSpeeches(t)
 	const n = 10_000
 	docs := sampled(speeches, n)
 	if len(docs) != n {
