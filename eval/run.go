@@ -109,7 +109,7 @@ func (b *Bench) search(ctx context.Context, q Query, s Settings, depth int) (Que
 	mode, keywordOnly := "", false
 	for page := 1; len(qr.Ranking) < depth; page++ {
 		res, err := b.ix.Search(ctx, index.Query{Text: q.Text, Page: page, Size: index.MaxSize,
-			Mode: s.Mode, SemanticRatio: s.SemanticRatio, Fusion: s.Fusion})
+			Mode: s.Mode, SemanticRatio: s.SemanticRatio, Fusion: s.Fusion, RankingOnly: true})
 		if err != nil {
 			return qr, "", false, err
 		}

@@ -76,6 +76,10 @@ type Query struct {
 	// Fusion is rrf (reciprocal rank fusion, default) or score (normalised
 	// weighted score fusion).
 	Fusion string
+	// RankingOnly asks a keyword search for the ranking alone: hits carry
+	// their id and score, without stored fields, highlights, copies,
+	// facets or a suggestion (eval reads a thousand hits a query).
+	RankingOnly bool `json:",omitempty"`
 }
 
 // Validate fills defaults and checks ranges, naming the bad field.
@@ -224,7 +228,7 @@ func (ix *Index) searchNow(ctx context.Context, q Query) (*Results, error) {
 		return nil, err
 	}
 	out.Notice = notice
-	if q.Page == 1 {
+	if q.Page == 1 && !q.RankingOnly {
 		out.Suggestion = ix.suggest(ctx, q.Text, out.Total <= suggestBelow)
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
@@ -251,7 +255,7 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	shown, known := ix.ranks.shown(rank)
 	var sample *bleve.SearchResult
 	var cut *pruning
-	if !known {
+	if !known && !q.RankingOnly {
 		if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
 			return nil, err
 		}
@@ -259,7 +263,7 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 			cut = ix.pruningFor(q, ix.estimateTotal(sample)) // prune.go
 		}
 	}
-	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil, fields: true, highlight: hq, cut: cut, rank: rank})
+	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil && !q.RankingOnly, fields: !q.RankingOnly, highlight: hq, cut: cut, rank: rank})
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +289,14 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 		return nil, err
 	}
 	for _, h := range res.Hits {
+		if q.RankingOnly {
+			out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score})
+			continue
+		}
 		out.Hits = append(out.Hits, toHit(h))
+	}
+	if q.RankingOnly {
+		return out, nil
 	}
 	return out, ix.attachCopies(ctx, out.Hits)
 }

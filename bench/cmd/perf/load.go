@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,7 +25,14 @@ type pass struct {
 	wall time.Duration
 	errs int
 	err  error // the first error
+	// timeouts counts searches the server stopped at its search timeout
+	// (503 search_timeout): measured at the time they took, reported, and
+	// not an error that ends the run.
+	timeouts int
 }
+
+// errSearchTimeout is the server's answer to a search past its deadline.
+var errSearchTimeout = errors.New("search_timeout")
 
 func (p pass) qps() float64 { return float64(len(p.lat)) / p.wall.Seconds() }
 
@@ -56,7 +64,11 @@ func run(ctx context.Context, n, conc int, do func(ctx context.Context, i int) e
 				t := time.Now()
 				err := do(ctx, i)
 				lat[i] = time.Since(t)
-				if err != nil {
+				if errors.Is(err, errSearchTimeout) {
+					mu.Lock()
+					p.timeouts++
+					mu.Unlock()
+				} else if err != nil {
 					mu.Lock()
 					p.errs++
 					if p.err == nil {
@@ -88,8 +100,12 @@ func httpSearch(ctx context.Context, base string, r corpus.Request, extra string
 		return err
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
 		return err
+	}
+	if resp.StatusCode == http.StatusServiceUnavailable && bytes.Contains(body, []byte(`"search_timeout"`)) {
+		return fmt.Errorf("%s: %w", target, errSearchTimeout)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: status %d", target, resp.StatusCode)

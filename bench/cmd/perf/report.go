@@ -126,6 +126,7 @@ func (r *report) searchSection(b *strings.Builder) {
 			q, verdict(q >= 0.8, "%.2f× short", 0.8-q), p99, verdict(p99 <= 1.5, "%.2f× over", p99-1.5))
 	}
 	w("\n")
+	r.timeoutNote(b, r.search)
 }
 
 func (r *report) zipfSection(b *strings.Builder) {
@@ -202,6 +203,22 @@ func (r *report) pastedSection(b *strings.Builder) {
 		goal = "goal ≤ 300 ms: " + verdict(p95 <= 300e6, "%.0f ms over", (p95-300e6)/1e6)
 	}
 	w("\npolicysearch p95 %s ms (%s)\n", msf(r.pasted[1][engPS], 95), goal)
+	r.timeoutNote(b, r.pasted)
+}
+
+// timeoutNote says how many policysearch searches the server stopped at
+// its search timeout; they are in the figures at the time they took.
+func (r *report) timeoutNote(b *strings.Builder, all passes) {
+	n, of := 0, 0
+	for _, ps := range all {
+		for _, p := range ps[engPS] {
+			n += p.timeouts
+			of += len(p.lat)
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(b, "\n%d of %d policysearch searches were stopped by the server's search timeout (503 search_timeout); they count at the time they took.\n", n, of)
+	}
 }
 
 func (r *report) searchRow(b *strings.Builder, all passes, conc int, eng string) {
