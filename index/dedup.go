@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -118,6 +119,10 @@ type dupIndex struct {
 	// keys caches what the representative rule reads of each linked
 	// document (see representative.go); dropped when it changes.
 	keys map[string]repKey
+	// early is linked as the last clean Close recorded it, for searches
+	// while the tables load (duprestart.go); loaded says they have.
+	early  []string
+	loaded atomic.Bool
 }
 
 // many marks a band entry that indexes shared rather than naming a slot.
@@ -327,8 +332,12 @@ func (d *dupIndex) hasLocked(id string) bool {
 	return found
 }
 
-// linkedIDs lists the documents that have copies, in id order.
+// linkedIDs lists the documents that have copies, in id order: while the
+// tables load in the background, the set the last Close recorded.
 func (d *dupIndex) linkedIDs() []string {
+	if !d.loaded.Load() && d.early != nil {
+		return slices.Clone(d.early)
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	out := make([]string, 0, len(d.linked))
@@ -366,6 +375,12 @@ func decodeSignature(b []byte) signature {
 func (d *dupIndex) load(each func(add func(id string, sig signature)) error, hint int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.loadLocked(each, hint)
+}
+
+// loadLocked is load with d.mu held by the caller; it marks d loaded.
+func (d *dupIndex) loadLocked(each func(add func(id string, sig signature)) error, hint int) error {
+	defer d.loaded.Store(true)
 	if hint > len(d.slot) { // sized once: growing rehashes every table several times
 		d.slot = make(map[string]uint32, hint)
 		d.ids = make([]string, 0, hint)

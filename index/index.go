@@ -66,6 +66,7 @@ type Index struct {
 	// The walk of the store's pages after Open (storecheck.go).
 	walkStop, walkDone chan struct{}
 	storeDamage        atomic.Pointer[Error] // set when the walk finds damage
+	dupsLoaded         chan struct{}         // closed once the fingerprints are loaded (duprestart.go)
 	recheck            recheck               // segments Open did not read (segmentcheck.go)
 }
 
@@ -104,17 +105,16 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches)}
 	var empty string
 	err = guarded(func() error {
-		began := time.Now()
-		if err := ix.dups.load(st.fingerprints, st.fingerprintCount()); err != nil {
+		if err := ix.loadFingerprints(); err != nil { // duprestart.go
 			return fmt.Errorf("load near-duplicate fingerprints: %w", err)
 		}
-		startStep(log, "near-duplicate fingerprints", began)
-		began = time.Now()
+		began := time.Now()
 		empty, err = st.survey(statErr == nil)
 		startStep(log, "store survey", began)
 		return err
 	})
 	if err != nil {
+		ix.waitFingerprints()
 		st.close()
 		return nil, errStoreDamaged(storePath, err)
 	}
@@ -127,6 +127,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	ix.SetCacheSize(DefaultCacheSize)
 	began := time.Now()
 	if err := ix.openLive(ctx, empty); err != nil {
+		ix.waitFingerprints()
 		st.close()
 		return nil, err
 	}
@@ -339,6 +340,7 @@ func (ix *Index) Close() error {
 	if ix.live != nil {
 		errs = append(errs, ix.live.Close())
 	}
+	errs = append(errs, ix.saveFingerprintState())
 	errs = append(errs, ix.store.close())
 	return errors.Join(errs...)
 }
