@@ -55,6 +55,7 @@ type config struct {
 	concs, zipfConcs                         []int
 	semantic, keep, fromTree                 bool
 	out, bin, sotu                           string
+	reuse                                    string // a kept work directory whose indexes are measured again
 	phases                                   map[string]bool
 	methods                                  []string // ingest methods
 	cmdline                                  string
@@ -101,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.fromTree, "tree", false, "build the working tree, uncommitted edits included, instead of HEAD")
 	fs.StringVar(&c.sotu, "sotu", "", "path of sotu.jsonl (default ../shared/corpora/sotu.jsonl beside the module)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the indexes and data directories")
+	fs.StringVar(&c.reuse, "reuse", "", "measure the indexes of a run kept with -keep (its work directory) instead of ingesting; -ingest must name the same methods")
 	fs.StringVar(&phases, "phases", strings.Join(allPhases, ","), "parts to run, comma-separated: "+strings.Join(allPhases, ", "))
 	fs.StringVar(&methods, "ingest", "bleve,api,add", "ingest methods: bleve and api always run (later phases use their indexes); add is optional")
 	if err := fs.Parse(args); err != nil {
@@ -186,7 +188,18 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rep.commit = "binary " + e.bin
 	}
 
-	if rep.ingest, err = ingestRounds(ctx, e, c.ingestRounds, c.methods); err != nil {
+	if c.reuse != "" {
+		rep.ingest = map[string][]ingestResult{}
+		round := c.ingestRounds - 1
+		for k := range c.methods { // ingestRounds' names for the last round
+			m := c.methods[(round+k)%len(c.methods)]
+			dir := filepath.Join(c.reuse, fmt.Sprintf("ingest-%d-%d", round, k))
+			if _, err := os.Stat(dir); err != nil {
+				return fmt.Errorf("-reuse: %w", err)
+			}
+			rep.ingest[m] = []ingestResult{{dir: dir}}
+		}
+	} else if rep.ingest, err = ingestRounds(ctx, e, c.ingestRounds, c.methods); err != nil {
 		return err
 	}
 	last := func(m string) string { rs := rep.ingest[m]; return rs[len(rs)-1].dir }

@@ -48,6 +48,37 @@ func (r *report) markdown() string {
 	w("Date: %s; took %s; commit %s  \n", r.began.UTC().Format("2006-01-02 15:04 UTC"), r.took.Round(time.Second), r.commit)
 	w("Machine: `nproc` = %d (%s), %s; load average (1, 5, 15 min) %s at start, %s at end\n\n", r.nproc, r.cpu, runtime.Version(), r.load0, r.load1)
 
+	if c.reuse != "" {
+		w("Indexes reused from %s (no ingest measured).\n", c.reuse)
+	} else {
+		r.ingestSection(&b)
+	}
+	if len(r.search) > 0 {
+		r.searchSection(&b)
+	}
+	if len(r.pasted) > 0 {
+		r.pastedSection(&b)
+	}
+	if len(r.zipf) > 0 {
+		r.zipfSection(&b)
+	}
+	if len(r.restarts) > 0 {
+		r.restartSection(&b)
+	}
+	if r.mem.RSS != 0 {
+		r.memorySection(&b)
+	}
+	r.sizeSection(&b)
+	if r.sem != nil {
+		r.semantic(&b)
+	}
+	return b.String()
+}
+
+// ingestSection is the bulk ingest table.
+func (r *report) ingestSection(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	c := r.cfg
 	w("### Bulk ingest (median of %d rounds, methods alternating)\n\n", c.ingestRounds)
 	w("| method | docs/s | MB/s | ratio to raw bleve | goal ≥ 0.9× | per round docs/s | CPU s | CPU / raw bleve's |\n|---|---:|---:|---:|---|---|---:|---:|\n")
 	base := r.ingest[methodBleve]
@@ -80,26 +111,6 @@ func (r *report) markdown() string {
 		w("\n")
 	}
 
-	if len(r.search) > 0 {
-		r.searchSection(&b)
-	}
-	if len(r.pasted) > 0 {
-		r.pastedSection(&b)
-	}
-	if len(r.zipf) > 0 {
-		r.zipfSection(&b)
-	}
-	if len(r.restarts) > 0 {
-		r.restartSection(&b)
-	}
-	if r.mem.RSS != 0 {
-		r.memorySection(&b)
-	}
-	r.sizeSection(&b)
-	if r.sem != nil {
-		r.semantic(&b)
-	}
-	return b.String()
 }
 
 func (r *report) searchSection(b *strings.Builder) {
