@@ -123,6 +123,22 @@ type dupIndex struct {
 	// while the tables load (duprestart.go); loaded says they have.
 	early  []string
 	loaded atomic.Bool
+	// groups caches group's answers until the next change: a group is a
+	// walk of band buckets and signature comparisons per member, and
+	// every search asked it for each linked match and each shown hit.
+	gmu    sync.Mutex
+	groups map[string][]string
+	sorted []string // linked in id order, until the next change
+	// version counts changes, so that caches of the linked set know it.
+	version atomic.Uint64
+}
+
+// changed drops the cached groups; called with mu held for writing.
+func (d *dupIndex) changed() {
+	d.version.Add(1)
+	d.gmu.Lock()
+	d.groups, d.sorted = nil, nil
+	d.gmu.Unlock()
 }
 
 // many marks a band entry that indexes shared rather than naming a slot.
@@ -217,6 +233,7 @@ func (d *dupIndex) add(id string, sig signature) uint32 {
 func (d *dupIndex) set(id string, sig signature) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	defer d.changed()
 	d.removeLocked(id)
 	if len(sig) != dupHashes {
 		return
@@ -231,6 +248,7 @@ func (d *dupIndex) set(id string, sig signature) {
 func (d *dupIndex) remove(id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	defer d.changed()
 	d.removeLocked(id)
 }
 
@@ -295,9 +313,35 @@ func (d *dupIndex) neighbours(id string, fn func(string) bool) {
 func (d *dupIndex) group(id string) []string {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
+	d.gmu.Lock()
+	g, ok := d.groups[id]
+	d.gmu.Unlock()
+	if ok {
+		return slices.Clone(g)
+	}
+	g = d.walkGroup(id)
+	d.gmu.Lock()
+	if d.groups == nil {
+		d.groups = map[string][]string{}
+	}
+	if len(g) < maxGroup { // a whole group: every member's walk finds it
+		for _, m := range g {
+			d.groups[m] = g
+		}
+	}
+	d.groups[id] = g
+	d.gmu.Unlock()
+	return slices.Clone(g)
+}
+
+// maxGroup bounds a group's walk.
+const maxGroup = 1000
+
+// walkGroup follows id's copy links; d.mu is held for reading.
+func (d *dupIndex) walkGroup(id string) []string {
 	seen := map[string]bool{id: true}
 	queue := []string{id}
-	for len(queue) > 0 && len(seen) < 1000 {
+	for len(queue) > 0 && len(seen) < maxGroup {
 		cur := queue[0]
 		queue = queue[1:]
 		d.neighbours(cur, func(other string) bool {
@@ -334,18 +378,24 @@ func (d *dupIndex) hasLocked(id string) bool {
 
 // linkedIDs lists the documents that have copies, in id order: while the
 // tables load in the background, the set the last Close recorded.
+//
+// The slice is shared: callers must not change it.
 func (d *dupIndex) linkedIDs() []string {
 	if !d.loaded.Load() && d.early != nil {
-		return slices.Clone(d.early)
+		return d.early
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	out := make([]string, 0, len(d.linked))
-	for id := range d.linked {
-		out = append(out, id)
+	d.gmu.Lock()
+	defer d.gmu.Unlock()
+	if d.sorted == nil {
+		d.sorted = make([]string, 0, len(d.linked))
+		for id := range d.linked {
+			d.sorted = append(d.sorted, id)
+		}
+		sort.Strings(d.sorted)
 	}
-	sort.Strings(out)
-	return out
+	return d.sorted
 }
 
 func encodeSignature(sig signature) []byte {
@@ -389,6 +439,7 @@ func (d *dupIndex) loadLocked(each func(add func(id string, sig signature)) erro
 			d.bands[i] = make(map[uint64]uint32, hint)
 		}
 	}
+	defer d.changed()
 	err := each(func(id string, sig signature) {
 		if len(sig) != dupHashes {
 			return

@@ -67,6 +67,7 @@ type Index struct {
 	walkStop, walkDone chan struct{}
 	storeDamage        atomic.Pointer[Error] // set when the walk finds damage
 	dupsLoaded         chan struct{}         // closed once the fingerprints are loaded (duprestart.go)
+	linked             linkedDocs            // the linked set's internal numbers (linked.go)
 	recheck            recheck               // segments Open did not read (segmentcheck.go)
 }
 

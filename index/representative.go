@@ -139,18 +139,17 @@ func (ix *Index) hiddenCopies(ctx context.Context, base query.Query) ([]string, 
 	if len(linked) == 0 {
 		return nil, nil
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(linked), base), len(linked), 0, false)
-	res, err := ix.search(ctx, req)
+	ids, err := ix.matchingLinked(ctx, base, linked) // linked.go
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: err}
+		}
 		return nil, err
 	}
-	matched := make(map[string]bool, len(res.Hits))
-	ids := make([]string, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		matched[h.ID] = true
-		ids = append(ids, h.ID)
+	matched := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		matched[id] = true
 	}
-	slices.Sort(ids)
 	done := map[string]bool{}
 	var hidden []string
 	for _, id := range ids {

@@ -244,11 +244,14 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 		return nil, err
 	}
 	// Hidden copies are left out of the query itself, so that the total,
-	// the facets and every page count the same distinct documents.
-	top, _, err := ix.visible(ctx, withFilter(uq, filter))
+	// the facets and every page count the same distinct documents. Which
+	// copies match is asked of the query without its ranking-only
+	// clauses: the same matches, fewer searchers.
+	hidden, err := ix.hiddenCopies(ctx, withFilter(hq, filter))
 	if err != nil {
 		return nil, err
 	}
+	top := excluding(withFilter(uq, filter), hidden)
 	// A deep page whose ranked list is cached shows the list's total and
 	// facets (rankcache.go).
 	rank := ix.rankKey(q)

@@ -1,0 +1,154 @@
+package index
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// Which documents with copies a search matches was asked of bleve with
+// an id query over every such document, ANDed with the search: at a
+// million passages (tens of thousands with copies) that id query looked
+// up every id in the term dictionary, and the collector then read the
+// external id of each match — a third of every page's time. The linked
+// documents' internal numbers are resolved once per index snapshot and
+// change of copies, and the matches are walked directly, without a
+// collector.
+
+// linkedDocs is the linked set resolved on one snapshot.
+type linkedDocs struct {
+	mu       sync.Mutex
+	reader   bindex.IndexReader // the snapshot the numbers below belong to
+	version  uint64             // dupIndex.version they were read at
+	internal []bindex.IndexInternalID
+	external map[string]string // internal number → id
+}
+
+// matchingLinked returns the documents of linked (sorted ids, the
+// current linked set) that base matches.
+func (ix *Index) matchingLinked(ctx context.Context, base query.Query, linked []string) ([]string, error) {
+	adv, err := ix.alias.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	internal, external, err := ix.linkedOn(r, linked)
+	if err != nil {
+		return nil, err
+	}
+	s, err := (&internalIDs{ids: internal}).and(base).Searcher(ctx, r, ix.mapping, search.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	var out []string
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		d, err := s.Next(sctx)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			break
+		}
+		if id, ok := external[string(d.IndexInternalID)]; ok {
+			out = append(out, id)
+		}
+		sctx.DocumentMatchPool.Put(d)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// linkedOn resolves linked on snapshot r, or returns the numbers already
+// resolved there for the same copies.
+func (ix *Index) linkedOn(r bindex.IndexReader, linked []string) ([]bindex.IndexInternalID, map[string]string, error) {
+	c := &ix.linked
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := ix.dups.version.Load()
+	if c.reader == r && c.version == v && c.external != nil {
+		return c.internal, c.external, nil
+	}
+	dr, err := r.DocIDReaderOnly(slices.Clone(linked)) // linked is shared
+	if err != nil {
+		return nil, nil, err
+	}
+	defer dr.Close()
+	var internal []bindex.IndexInternalID
+	external := make(map[string]string, len(linked))
+	for {
+		id, err := dr.Next()
+		if err != nil {
+			return nil, nil, err
+		}
+		if id == nil {
+			break
+		}
+		id = slices.Clone(id)
+		ext, err := r.ExternalID(id)
+		if err != nil {
+			return nil, nil, err
+		}
+		internal = append(internal, id)
+		external[string(id)] = ext
+	}
+	sort.Slice(internal, func(i, j int) bool { return internal[i].Compare(internal[j]) < 0 })
+	c.reader, c.version, c.internal, c.external = r, v, internal, external
+	return internal, external, nil
+}
+
+// internalIDs matches a sorted list of internal document numbers.
+type internalIDs struct{ ids []bindex.IndexInternalID }
+
+func (q *internalIDs) and(base query.Query) query.Query {
+	return bleve.NewConjunctionQuery(q, base)
+}
+
+// Searcher implements query.Query.
+func (q *internalIDs) Searcher(context.Context, bindex.IndexReader, mapping.IndexMapping, search.SearcherOptions) (search.Searcher, error) {
+	return &idsSearcher{ids: q.ids}, nil
+}
+
+// idsSearcher walks the numbers in order; it scores nothing.
+type idsSearcher struct {
+	ids []bindex.IndexInternalID
+	at  int
+}
+
+func (s *idsSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	if s.at >= len(s.ids) {
+		return nil, nil
+	}
+	rv := ctx.DocumentMatchPool.Get()
+	rv.IndexInternalID = bindex.NewIndexInternalIDFrom(rv.IndexInternalID, s.ids[s.at])
+	s.at++
+	return rv, nil
+}
+
+func (s *idsSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInternalID) (*search.DocumentMatch, error) {
+	s.at += sort.Search(len(s.ids)-s.at, func(i int) bool { return s.ids[s.at+i].Compare(id) >= 0 })
+	return s.Next(ctx)
+}
+
+func (s *idsSearcher) Close() error               { return nil }
+func (s *idsSearcher) Weight() float64            { return 0 }
+func (s *idsSearcher) SetQueryNorm(float64)       {}
+func (s *idsSearcher) Count() uint64              { return uint64(len(s.ids)) }
+func (s *idsSearcher) Min() int                   { return 0 }
+func (s *idsSearcher) Size() int                  { return 64 + 8*len(s.ids) }
+func (s *idsSearcher) DocumentMatchPoolSize() int { return 1 }
