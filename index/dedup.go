@@ -121,8 +121,9 @@ type dupIndex struct {
 	keys map[string]repKey
 	// early is linked as the last clean Close recorded it, for searches
 	// while the tables load (duprestart.go); loaded says they have.
-	early  []string
-	loaded atomic.Bool
+	early       []string
+	earlyGroups map[string][]string
+	loaded      atomic.Bool
 	// groups caches group's answers until the next change: a group is a
 	// walk of band buckets and signature comparisons per member, and
 	// every search asked it for each linked match and each shown hit.
@@ -311,6 +312,9 @@ func (d *dupIndex) neighbours(id string, fn func(string) bool) {
 // group returns id's copies, itself included, following copy links
 // transitively; nil when it has none.
 func (d *dupIndex) group(id string) []string {
+	if !d.loaded.Load() && d.earlyGroups != nil {
+		return slices.Clone(d.earlyGroups[id])
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	d.gmu.Lock()

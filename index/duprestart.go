@@ -12,8 +12,9 @@ import (
 
 // Loading every stored fingerprint into the band tables was the largest
 // step of a restart (about 8 s at a million passages). Only writes need
-// the tables; a search needs the set of documents that have copies. So a
-// clean Close records that set in the store, and the next Open takes it
+// the tables; a search needs the documents that have copies and their
+// groups. So a clean Close records those in the store, and the next Open
+// takes them
 // (deleting the record in the same transaction: a crash later leaves none
 // behind), answers searches with it at once, and loads the tables in the
 // background, holding the index's lock so that writes, which change
@@ -23,9 +24,10 @@ import (
 // linkedKey is the meta key of the recorded set.
 var linkedKey = []byte("linked-at-close")
 
-// takeLinked returns the set recorded by the last clean Close and deletes
-// the record; ok is false when there is none.
-func (s *store) takeLinked() (ids []string, ok bool, err error) {
+// takeLinked returns the groups recorded by the last clean Close, each
+// linked document's own group, and deletes the record; ok is false when
+// there is none.
+func (s *store) takeLinked() (groups map[string][]string, ok bool, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		v := m.Get(linkedKey)
@@ -33,36 +35,50 @@ func (s *store) takeLinked() (ids []string, ok bool, err error) {
 			return nil
 		}
 		ok = true
-		for id := range bytes.SplitSeq(v, []byte{0}) {
-			if len(id) > 0 {
-				ids = append(ids, string(id))
+		groups = map[string][]string{}
+		for rec := range bytes.SplitSeq(v, []byte{'\n'}) {
+			id, members, found := bytes.Cut(rec, []byte{1})
+			if !found {
+				continue
 			}
+			var g []string
+			for m := range bytes.SplitSeq(members, []byte{0}) {
+				g = append(g, string(m))
+			}
+			groups[string(id)] = g
+		}
+		if len(v) > 0 && len(groups) == 0 {
+			ok = false // not a record this version wrote
 		}
 		return m.Delete(linkedKey)
 	})
-	return ids, ok, err
+	return groups, ok, err
 }
 
-// saveLinked records the set of documents with copies (sorted ids).
-func (s *store) saveLinked(ids []string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(linkedKey, append(bytes.Join(stringsAsBytes(ids), []byte{0}), 0))
-	})
-}
-
-func stringsAsBytes(ss []string) [][]byte {
-	out := make([][]byte, len(ss))
-	for i, s := range ss {
-		out[i] = []byte(s)
+// saveLinked records each linked document's group.
+func (s *store) saveLinked(groups map[string][]string) error {
+	var b bytes.Buffer
+	for id, g := range groups {
+		b.WriteString(id)
+		b.WriteByte(1)
+		for i, m := range g {
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(m)
+		}
+		b.WriteByte('\n')
 	}
-	return out
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(linkedKey, b.Bytes())
+	})
 }
 
 // loadFingerprints fills the near-duplicate index: in the background when
 // the last Close recorded the linked set, else before returning.
 func (ix *Index) loadFingerprints() error {
 	ix.dupsLoaded = make(chan struct{})
-	linked, clean, err := ix.store.takeLinked()
+	groups, clean, err := ix.store.takeLinked()
 	if err != nil {
 		close(ix.dupsLoaded)
 		return err
@@ -79,8 +95,12 @@ func (ix *Index) loadFingerprints() error {
 		defer ix.dups.mu.Unlock()
 		return load()
 	}
+	linked := make([]string, 0, len(groups))
+	for id := range groups {
+		linked = append(linked, id)
+	}
 	slices.Sort(linked)
-	ix.dups.early = linked
+	ix.dups.early, ix.dups.earlyGroups = linked, groups
 	go func() {
 		defer close(ix.dupsLoaded)
 		err := guarded(load)
@@ -104,7 +124,11 @@ func (ix *Index) saveFingerprintState() error {
 	if ix.storeDamage.Load() != nil {
 		return nil
 	}
-	return ix.store.saveLinked(ix.dups.linkedIDs())
+	groups := map[string][]string{}
+	for _, id := range ix.dups.linkedIDs() {
+		groups[id] = ix.dups.group(id)
+	}
+	return ix.store.saveLinked(groups)
 }
 
 // waitFingerprints waits for a background load before the store closes

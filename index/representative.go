@@ -101,6 +101,16 @@ func (ix *Index) representative(ids []string) (string, error) {
 // repKeys reads the rule's keys of ids, from the cache or the store.
 func (ix *Index) repKeys(ids []string) (map[string]repKey, error) {
 	out := make(map[string]repKey, len(ids))
+	if !ix.dups.loaded.Load() { // the tables still load (duprestart.go): read, do not cache
+		for _, id := range ids {
+			if d, err := ix.store.get(id); err != nil {
+				return nil, err
+			} else if d != nil {
+				out[id] = keyOf(d)
+			}
+		}
+		return out, nil
+	}
 	var missing []string
 	ix.dups.mu.RLock()
 	for _, id := range ids {
