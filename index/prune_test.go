@@ -88,21 +88,11 @@ func TestPruningIsExact(t *testing.T) {
 			queries = append(queries, strings.Join(q, " "))
 		}
 	}
-	ctx := context.Background()
 	pruned := 0
 	for _, text := range queries {
 		for _, pg := range []int{1, 3} {
 			q := Query{Text: text, Page: pg, Mode: ModeKeyword}
-			ix.noPruning = true
-			full, err := ix.Search(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ix.noPruning = false
-			got, err := ix.Search(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			full, got := bothWays(t, ix, q)
 			if len(got.Hits) != len(full.Hits) {
 				t.Fatalf("%q page %d: %d hits, full search %d", text, pg, len(got.Hits), len(full.Hits))
 			}
@@ -168,20 +158,10 @@ func TestHybridPruningIsExact(t *testing.T) {
 		near = append(near, SemanticMatch{ID: docs[i].ID, Similarity: 0.9 - float64(len(near))/1000, End: 20})
 	}
 	ix.SetSemantic(near)
-	ctx := context.Background()
 	for _, text := range []string{"united states", "states", "government people", "public debt", "state economy last"} {
 		for _, pg := range []int{1, 4, 12} {
 			q := Query{Text: text, Page: pg, Mode: ModeHybrid}
-			ix.noPruning = true
-			full, err := ix.Search(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ix.noPruning = false
-			got, err := ix.Search(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			full, got := bothWays(t, ix, q)
 			if !got.TotalApproximate || !got.FacetsApproximate {
 				t.Errorf("%q: total and facets not estimated on a broad hybrid search", text)
 			}
@@ -196,4 +176,19 @@ func TestHybridPruningIsExact(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bothWays runs q with pruning off, then on.
+func bothWays(t *testing.T, ix *Index, q Query) (full, got *Results) {
+	t.Helper()
+	var err error
+	ix.noPruning = true
+	if full, err = ix.Search(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	ix.noPruning = false
+	if got, err = ix.Search(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	return full, got
 }
