@@ -78,6 +78,8 @@ func (ix *Index) deferIndexing(cause error) {
 	ix.unsettled = true
 	name := ix.liveName()
 	old := ix.live
+	ix.swapMu.Lock() // no reader is being taken from old meanwhile (linked.go)
+	defer ix.swapMu.Unlock()
 	if err := old.Close(); err != nil {
 		ix.log.Warn("close index after a failed batch", "err", err)
 	}

@@ -34,13 +34,19 @@ type linkedDocs struct {
 // matchingLinked returns the documents of linked (sorted ids, the
 // current linked set) that base matches.
 func (ix *Index) matchingLinked(ctx context.Context, base query.Query, linked []string) ([]string, error) {
+	// The reader is taken while no rebuild swaps the live index and
+	// closes the old one; once held, it outlives that close.
+	ix.swapMu.RLock()
 	adv, err := ix.alias.Advanced()
-	if err != nil {
-		return nil, err
+	var r bindex.IndexReader
+	if err == nil {
+		r, err = adv.Reader()
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, err
+	ix.swapMu.RUnlock()
+	if err != nil || r == nil {
+		// A rebuild swapped the live index between the two calls (the
+		// alias guards its own searches, not this reader): ask through it.
+		return ix.matchingLinkedByQuery(ctx, base, linked)
 	}
 	defer r.Close()
 	internal, external, err := ix.linkedOn(r, linked)
@@ -69,6 +75,22 @@ func (ix *Index) matchingLinked(ctx context.Context, base query.Query, linked []
 			out = append(out, id)
 		}
 		sctx.DocumentMatchPool.Put(d)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// matchingLinkedByQuery is matchingLinked through the alias: an id query
+// ANDed with base, slower but safe while the live index is swapped.
+func (ix *Index) matchingLinkedByQuery(ctx context.Context, base query.Query, linked []string) ([]string, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(slices.Clone(linked)), base), len(linked), 0, false)
+	res, err := ix.search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		out = append(out, h.ID)
 	}
 	slices.Sort(out)
 	return out, nil

@@ -357,6 +357,7 @@ func (ix *Index) rebuild(ctx context.Context, force bool) (int, error) {
 		return n, fmt.Errorf("rebuild: %w", err)
 	}
 	old := ix.live
+	ix.swapMu.Lock() // no reader is being taken from old meanwhile (linked.go)
 	ix.alias.Swap([]bleve.Index{side}, []bleve.Index{old})
 	ix.live = side
 	ix.gen.Add(1)
@@ -365,6 +366,7 @@ func (ix *Index) rebuild(ctx context.Context, force bool) (int, error) {
 	if err := old.Close(); err != nil {
 		ix.log.Warn("close old index", "err", err)
 	}
+	ix.swapMu.Unlock()
 	ix.removeStale()
 	return n, nil
 }

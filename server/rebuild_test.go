@@ -112,7 +112,7 @@ func TestRebuildUnderLoad(t *testing.T) {
 	}
 
 	var searches, during, failures atomic.Int64
-	var firstErr atomic.Value
+	var firstErr atomic.Pointer[error] // errors of several types: a Value would panic
 	var rebuilding atomic.Bool
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -132,7 +132,7 @@ func TestRebuildUnderLoad(t *testing.T) {
 				}
 				if err != nil {
 					failures.Add(1)
-					firstErr.CompareAndSwap(nil, err)
+					firstErr.CompareAndSwap(nil, &err)
 				}
 			}
 		})
@@ -195,7 +195,7 @@ func TestRebuildUnderLoad(t *testing.T) {
 	t.Logf("%s corpus (%d documents): rebuild took %v under load; %d searches during it (%d in all), %d failed; %d documents written from its start (slowest write %v)",
 		name, len(docs), took.Round(time.Millisecond), during.Load(), searches.Load(), failures.Load(), len(written), slowest.Round(time.Millisecond))
 	if f := failures.Load(); f != 0 {
-		t.Errorf("%d searches failed during the rebuild; first: %v", f, firstErr.Load())
+		t.Errorf("%d searches failed during the rebuild; first: %v", f, *firstErr.Load())
 	}
 	if during.Load() == 0 {
 		t.Error("no search ran during the rebuild")
