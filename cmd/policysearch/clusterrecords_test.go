@@ -81,7 +81,8 @@ func TestClusterSharesSnapshotsAndAlerts(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"hits"`
 	}
-	if code, err := b.call(http.MethodGet, "/api/snapshots/"+snap.ID, "", &onB); err != nil || code != http.StatusOK || onB.ID != snap.ID || len(onB.Hits) != 2 {
+	// Create waits for a's own apply; b applies the log on its own time.
+	if code, err := getWithin(b, "/api/snapshots/"+snap.ID, &onB); err != nil || code != http.StatusOK || onB.ID != snap.ID || len(onB.Hits) != 2 {
 		t.Fatalf("snapshot %s on b: %d %+v %v", snap.ID, code, onB, err)
 	}
 
@@ -93,7 +94,7 @@ func TestClusterSharesSnapshotsAndAlerts(t *testing.T) {
 	if code, err := b.call(http.MethodPost, "/api/alerts", body, &alert); err != nil || code != http.StatusCreated {
 		t.Fatalf("alert on b: %d %v", code, err)
 	}
-	if code, err := a.call(http.MethodGet, "/api/alerts/"+alert.ID, "", nil); err != nil || code != http.StatusOK {
+	if code, err := getWithin(a, "/api/alerts/"+alert.ID, nil); err != nil || code != http.StatusOK {
 		t.Fatalf("alert %s on a: %d %v", alert.ID, code, err)
 	}
 
@@ -148,5 +149,18 @@ func TestClusterSharesSnapshotsAndAlerts(t *testing.T) {
 	}
 	if strings.Contains(b.logText(), "webhook") && strings.Contains(b.logText(), "deliver") {
 		t.Errorf("b logged a webhook delivery:\n%s", tail(b.logText(), 2000))
+	}
+}
+
+// getWithin GETs path on n until it answers 200, for up to 10 s: a record
+// written through another node reaches n when n applies the log.
+func getWithin(n *clusterNode, path string, into any) (int, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, err := n.call(http.MethodGet, path, "", into)
+		if (err == nil && code == http.StatusOK) || time.Now().After(deadline) {
+			return code, err
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
