@@ -104,8 +104,10 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		return nil, err
 	}
 	var cut *pruning
+	var estimate uint64 // the sample's estimate of the total
 	if sample != nil {
-		cut = ix.pruningFor(q, ix.estimateTotal(sample))
+		estimate = ix.estimateTotal(sample)
+		cut = ix.pruningFor(q, estimate)
 	}
 	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n, cut: cut})
 	if err != nil {
@@ -122,8 +124,7 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	}
 	var setRes *bleve.SearchResult
 	if sample != nil {
-		total := ix.estimateTotal(sample)
-		setRes = &bleve.SearchResult{Total: total, Facets: scaleFacets(sample, total)}
+		setRes = &bleve.SearchResult{Total: estimate, Facets: scaleFacets(sample, estimate)}
 	} else if setRes, err = ix.run(ctx, shown, q, page{facets: true}); err != nil {
 		return nil, err
 	}

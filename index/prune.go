@@ -74,7 +74,14 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	if ix.noPruning {
 		return nil
 	}
-	words := ix.plainWords(q.Text, q.Strict)
+	e, err := querylang.Parse(q.Text, QueryFields)
+	if err != nil {
+		if q.Strict {
+			return nil
+		}
+		e = querylang.Words(q.Text) // as parse searches text that does not parse
+	}
+	words := ix.plainWords(e)
 	if len(words) == 0 {
 		return nil
 	}
@@ -107,7 +114,7 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	if len(ps) == 0 {
 		return nil
 	}
-	if ix.rulesWords(q) {
+	if ix.rulesWords(e) {
 		if len(words) != 2 || words[0].acronym || words[1].acronym {
 			return nil
 		}
@@ -221,20 +228,13 @@ func pairBound(words []queryWord, p *posting, spare map[[2]string]*posting) floa
 	return b
 }
 
-// plainWords returns the analysed terms of a query that is only plain
+// plainWords returns the analysed terms of e when it is only plain
 // words (no operators, fields, boosts or phrases), in order: a word the
 // analyzer splits ("low-income") gives each of its terms, as the phrase
 // bonus reads them, and a stop-word acronym (WHO, searched in the
 // acronyms field) gives its own entry, marked by its field. nil when the
 // query is anything else. Stop words drop out.
-func (ix *Index) plainWords(text string, strict bool) []queryWord {
-	e, err := querylang.Parse(text, QueryFields)
-	if err != nil {
-		if strict {
-			return nil
-		}
-		e = querylang.Words(text)
-	}
+func (ix *Index) plainWords(e querylang.Expr) []queryWord {
 	var clauses []querylang.Clause
 	switch e := e.(type) {
 	case *querylang.Term:
@@ -269,12 +269,8 @@ type queryWord struct {
 	acronym bool // searched in the acronyms field, by tf-idf: always essential
 }
 
-// rulesWords reports whether the words rule applies to q.
-func (ix *Index) rulesWords(q Query) bool {
-	e, err := querylang.Parse(q.Text, QueryFields)
-	if err != nil {
-		e = querylang.Words(q.Text)
-	}
+// rulesWords reports whether the words rule applies to e.
+func (ix *Index) rulesWords(e querylang.Expr) bool {
 	return len(compiler{ix: ix}.ruleWords(e)) >= 2 && ix.contentWords(e) <= wordsRuleMax
 }
 

@@ -58,10 +58,7 @@ func TestPruningIsExact(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU pruning comparison")
 	}
-	docs := sotuPassages(t, 3)
-	ix := openTest(t, docs...)
-	ix.exactFacets = 300
-	ix.SetCacheSize(0)
+	docs, ix := pruningIndex(t, 3)
 	queries := []string{"united states", "states", "state union address", "government people",
 		"the congress", "states of america", "public debt", "nation world peace", "war",
 		"united states government", "congress nation public interest", "people country great"}
@@ -149,10 +146,7 @@ func TestHybridPruningIsExact(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU pruning comparison")
 	}
-	docs := sotuPassages(t, 6)
-	ix := openTest(t, docs...)
-	ix.exactFacets = 300
-	ix.SetCacheSize(0)
+	docs, ix := pruningIndex(t, 6)
 	var near fixedNearest
 	for i := 0; i < len(docs) && len(near) < 150; i += 37 {
 		near = append(near, SemanticMatch{ID: docs[i].ID, Similarity: 0.9 - float64(len(near))/1000, End: 20})
@@ -191,4 +185,16 @@ func bothWays(t *testing.T, ix *Index, q Query) (full, got *Results) {
 		t.Fatal(err)
 	}
 	return full, got
+}
+
+// pruningIndex indexes every nth passage of the SOTU addresses, with
+// estimated facets (and so pruning) past 300 matches and no caches, so
+// that every search runs.
+func pruningIndex(t *testing.T, every int) ([]Document, *Index) {
+	t.Helper()
+	docs := sotuPassages(t, every)
+	ix := openTest(t, docs...)
+	ix.exactFacets = 300
+	ix.SetCacheSize(0)
+	return docs, ix
 }

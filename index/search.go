@@ -257,13 +257,17 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	rank := ix.rankKey(q)
 	shown, known := ix.ranks.shown(rank)
 	var sample *bleve.SearchResult
+	var estimate uint64 // the sample's estimate of the total
 	var cut *pruning
 	if !known && !q.RankingOnly {
 		if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
 			return nil, err
 		}
+		if sample != nil {
+			estimate = ix.estimateTotal(sample)
+		}
 		if sample != nil && q.Sort == SortRelevance {
-			cut = ix.pruningFor(q, ix.estimateTotal(sample)) // prune.go
+			cut = ix.pruningFor(q, estimate) // prune.go
 		}
 	}
 	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil && !q.RankingOnly, fields: !q.RankingOnly, highlight: hq, cut: cut, rank: rank})
@@ -273,7 +277,7 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if !known {
 		shown = listShown{total: res.Total, facets: res.Facets, facetsApproximate: sample != nil, totalApproximate: cut != nil && cut.used}
 		if shown.totalApproximate {
-			shown.total = ix.estimateTotal(sample)
+			shown.total = estimate
 		}
 		if sample != nil {
 			shown.facets = scaleFacets(sample, shown.total)
