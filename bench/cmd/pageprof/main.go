@@ -89,14 +89,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 		}
-		err := load(ctx, ix, jsonl, *limit, stderr)
+		n, err := load(ctx, ix, jsonl, *limit, stderr)
 		if *loadProf != "" {
 			pprof.StopCPUProfile()
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "loaded %d passages in %s\n", len(docs), time.Since(began).Round(time.Second))
+		fmt.Fprintf(stderr, "loaded %d passages in %s\n", n, time.Since(began).Round(time.Second))
 	}
 	queries := corpus.Queries(docs)
 	if *pasted {
@@ -176,10 +176,10 @@ func pct(sorted []time.Duration, p int) time.Duration {
 }
 
 // load adds the corpus in batches, as `policysearch add` does.
-func load(ctx context.Context, ix *index.Index, jsonl string, limit int, progress io.Writer) error {
+func load(ctx context.Context, ix *index.Index, jsonl string, limit int, progress io.Writer) (int, error) {
 	f, err := os.Open(jsonl)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	dec := json.NewDecoder(f)
@@ -202,16 +202,17 @@ func load(ctx context.Context, ix *index.Index, jsonl string, limit int, progres
 		if err := dec.Decode(&d); err == io.EOF {
 			break
 		} else if err != nil {
-			return err
+			return n, err
 		}
 		if limit > 0 && n+len(batch) >= limit {
 			break
 		}
 		if batch = append(batch, d); len(batch) == 512 {
 			if err := flush(); err != nil {
-				return err
+				return n, err
 			}
 		}
 	}
-	return flush()
+	err = flush()
+	return n, err
 }
