@@ -42,20 +42,29 @@ func (ix *Index) sampleFacets(ctx context.Context, q Query, plain, filter query.
 	if q.FacetMode != FacetsFiltered {
 		return nil, nil
 	}
-	mark := bleve.NewTermQuery("1")
-	mark.SetField(sampleField)
 	top := bleve.NewBooleanQuery()
-	top.AddMust(plain, mark)
+	top.AddMust(plain, sampleMark())
 	if filter != nil {
 		top.AddFilter(filter)
 	}
 	req := newRequest(top, q, page{facets: true, sampled: true}, 0, 0, byScore)
 	req.Score = "none"
 	res, err := ix.search(ctx, req)
-	if err != nil || res.Total*sampleEvery <= cmp.Or(ix.exactFacets, exactFacetsUpTo) {
+	if err != nil || res.Total*sampleEvery <= ix.exactFacetsLimit() {
 		return nil, err
 	}
 	return res, nil
+}
+
+// exactFacetsLimit is the most matches whose facets are counted exactly
+// when a page is pruned.
+func (ix *Index) exactFacetsLimit() uint64 { return cmp.Or(ix.exactFacets, exactFacetsUpTo) }
+
+// sampleMark matches the sampled documents.
+func sampleMark() query.Query {
+	mark := bleve.NewTermQuery("1")
+	mark.SetField(sampleField)
+	return mark
 }
 
 // estimateTotal scales the sample's match count to the collection: the

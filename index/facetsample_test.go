@@ -4,21 +4,28 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
-// TestEstimatedFacets checks facets past the exact threshold (lowered to
-// 200 here): estimated from the sample, flagged, close to the exact
-// counts and summing to the exact total; small result sets and the
-// multi-select mode still count exactly.
+// TestEstimatedFacets checks the facets of a pruned page past the exact
+// threshold (lowered to 200 here): estimated from the sample, flagged,
+// close to the exact counts and summing to the exact total; pages that
+// score every match, small result sets and the multi-select mode count
+// exactly.
 func TestEstimatedFacets(t *testing.T) {
 	var docs []Document
 	sources := []string{"Alpha Institute", "Beta Council", "Gamma Office"}
 	for i := range 2000 {
 		d := Document{ID: fmt.Sprintf("d%05d", i), Title: fmt.Sprintf("Memo %d", i),
 			Text: "A policy memo on energy.", Source: sources[(i*i+i/7)%len(sources)]}
+		if i%10 == 0 {
+			// Of several lengths, so that the page's last hits do not tie
+			// with the hits after them (a tie is searched in full).
+			d.Text += " It mentions lighthouses" + strings.Repeat(" again", i%7) + "."
+		}
 		if i%100 == 0 {
-			d.Text += " It mentions lighthouses."
+			d.Text += " And beacons."
 		}
 		docs = append(docs, d)
 	}
@@ -45,9 +52,13 @@ func TestEstimatedFacets(t *testing.T) {
 		q      Query
 		approx bool
 	}{
-		{"every document", Query{Text: "policy"}, true},
-		{"every document, newest first", Query{Text: "energy", Sort: SortNewest}, true},
-		{"twenty documents", Query{Text: "lighthouses"}, false},
+		// The page is searched among the 200 documents with both words
+		// (prune.go): the 2,000 matches are estimated.
+		{"pruned page", Query{Text: "policy lighthouses"}, true},
+		// Every match is scored anyway, and counted as it is.
+		{"every document", Query{Text: "policy"}, false},
+		{"every document, newest first", Query{Text: "energy", Sort: SortNewest}, false},
+		{"twenty documents", Query{Text: "beacons"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := exact(tc.q)

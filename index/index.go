@@ -70,6 +70,7 @@ type Index struct {
 	linked             linkedDocs            // the linked set's internal numbers (linked.go)
 	swapMu             sync.RWMutex          // held to swap the live index, read to take a reader from it
 	recheck            recheck               // segments Open did not read (segmentcheck.go)
+	columns            *facetColumns         // facet values by segment (facetcolumns.go)
 }
 
 // ChangeEvent tells listeners (alerts, embeddings) what a write changed.
@@ -104,7 +105,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches)}
+	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches), columns: newFacetColumns()}
 	var empty string
 	err = guarded(func() error {
 		if err := ix.loadFingerprints(); err != nil { // duprestart.go
@@ -333,6 +334,7 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index) (int, error) {
 // Close closes the index and the store.
 func (ix *Index) Close() error {
 	ix.stopStoreCheck()
+	ix.columns.close()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var errs []error

@@ -68,8 +68,8 @@ type posting struct {
 }
 
 // pruningFor plans the split for q, whose matches are estimated at
-// matches, or returns nil when q is not plain words, or no split would
-// save much.
+// matches (0: not known), or returns nil when q is not plain words, or no
+// split would save much.
 func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	if ix.noPruning {
 		return nil
@@ -113,6 +113,21 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	}
 	if len(ps) == 0 {
 		return nil
+	}
+	if matches == 0 {
+		// Unknown: at most each word's widest posting, summed. A page with
+		// fewer matches than would be estimated is not pruned: its total
+		// and facets are counted, and the pruned page counts neither.
+		widest := map[int]uint64{}
+		for _, p := range ps {
+			widest[p.word] = max(widest[p.word], p.df)
+		}
+		for _, df := range widest {
+			matches += df
+		}
+		if matches = min(matches, n); matches <= ix.exactFacetsLimit() {
+			return nil
+		}
 	}
 	if ix.rulesWords(e) {
 		if len(words) != 2 || words[0].acronym || words[1].acronym {

@@ -256,18 +256,20 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	// facets (rankcache.go).
 	rank := ix.rankKey(q)
 	shown, known := ix.ranks.shown(rank)
+	// A page that may be pruned (prune.go) takes its total and facets from
+	// the sample when the matches are many (facetsample.go): the pruned
+	// search counts neither. Any other page counts them as it scores every
+	// match, which facet columns make cheap (facetcount.go).
 	var sample *bleve.SearchResult
 	var estimate uint64 // the sample's estimate of the total
 	var cut *pruning
-	if !known && !q.RankingOnly {
+	if !known && !q.RankingOnly && q.Sort == SortRelevance && ix.pruningFor(q, 0) != nil {
 		if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
 			return nil, err
 		}
 		if sample != nil {
 			estimate = ix.estimateTotal(sample)
-		}
-		if sample != nil && q.Sort == SortRelevance {
-			cut = ix.pruningFor(q, estimate) // prune.go
+			cut = ix.pruningFor(q, estimate)
 		}
 	}
 	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil && !q.RankingOnly, fields: !q.RankingOnly, highlight: hq, cut: cut, rank: rank})
@@ -491,7 +493,11 @@ func newRequest(top query.Query, q Query, p page, from, size int, order search.S
 }
 
 func (ix *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	facets := ix.takeFacets(req) // facetcount.go
 	res, err := ix.alias.SearchInContext(ctx, req)
+	if err == nil && facets != nil {
+		facets(res)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: err}

@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	only := fs.String("q", "", "time this one query instead of the query mix")
 	loadProf := fs.String("load-profile", "", "write a CPU profile of loading the corpus here")
 	limit := fs.Int("limit", 0, "load at most this many passages (0: all)")
+	listAll := fs.Bool("all", false, "list every query's median time, not only the ten slowest")
 	accuracy := fs.Bool("accuracy", false, "compare estimated totals and facet counts with exact ones instead of timing")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -164,7 +165,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		worst = append(worst, slow{queries[i], ds[len(ds)/2]})
 	}
 	sort.Slice(worst, func(i, j int) bool { return worst[i].d > worst[j].d })
-	for _, w := range worst[:min(10, len(worst))] {
+	shown := min(10, len(worst))
+	if *listAll {
+		shown = len(worst)
+	}
+	for _, w := range worst[:shown] {
 		q, _ := json.Marshal(w.q)
 		fmt.Fprintf(stdout, "  %8s  %.80s\n", w.d.Round(10*time.Microsecond), q)
 	}
