@@ -68,15 +68,15 @@ type facetTally struct {
 	segs    []*scorch.SegmentSnapshot
 	offsets []uint64 // first global document number of each segment
 	cols    []segColumns
-	counts  [][][]int                  // segment → column → ordinal → count
-	states  []segment.DocVisitState    // doc-value readers of segments without columns
-	reader  bindex.DocValueReader      // when the reader is not a scorch snapshot
-	loose   []map[string]int           // column → value → count, from doc values
-	total   []int                      // column → values counted
-	missing []int                      // column → matches without a value
-	seen    []bool                     // column → the current match had a value
-	names   []string                   // FacetNames of t.fields, for doc values
-	cur     int                        // segment of the last match
+	counts  [][][]int               // segment → column → ordinal → count
+	states  []segment.DocVisitState // doc-value readers of segments without columns
+	reader  bindex.DocValueReader   // when the reader is not a scorch snapshot
+	loose   []map[string]int        // column → value → count, from doc values
+	total   []int                   // column → values counted
+	missing []int                   // column → matches without a value
+	seen    []bool                  // column → the current match had a value
+	names   []string                // FacetNames of t.fields, for doc values
+	cur     int                     // segment of the last match
 }
 
 // start prepares the tally for a search on r.

@@ -70,7 +70,7 @@ func report(t *testing.T, g *Graph, queries [][]float32) {
 		wants[i] = exact(g, q, 10, nil)
 	}
 	t.Logf("  exact scan: %.1f ms per query", float64(time.Since(scan).Microseconds())/1e3/float64(len(queries)))
-	for _, ef := range []int{64, 100, 200} {
+	for _, ef := range []int{64, 100, 200, 400} {
 		var sum float64
 		lat := make([]time.Duration, len(queries))
 		for i, q := range queries {
