@@ -112,8 +112,12 @@ func docIDs(docs []*Document) []string {
 func (s *store) applyLog(puts []encoded, dels []string, seq uint64, now time.Time) (existed []string, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b, p, sh := tx.Bucket(bucketDocs), tx.Bucket(bucketPending), tx.Bucket(bucketSimhash)
+		added := 0
 		for _, e := range puts {
 			id := []byte(e.doc.ID)
+			if b.Get(id) == nil {
+				added++
+			}
 			if e.sig != nil {
 				if err := sh.Put(id, encodeSignature(e.sig)); err != nil {
 					return err
@@ -142,6 +146,9 @@ func (s *store) applyLog(puts []encoded, dels []string, seq uint64, now time.Tim
 			if err := p.Put([]byte(id), nil); err != nil {
 				return err
 			}
+		}
+		if err := countDelta(tx, added-len(existed)); err != nil {
+			return err
 		}
 		m := tx.Bucket(bucketMeta)
 		if len(puts)+len(existed) > 0 {

@@ -55,7 +55,7 @@ func openStore(path string) (*store, error) {
 					return err
 				}
 			}
-			return nil
+			return startCount(tx) // storecount.go
 		})
 	})
 	if err != nil {
@@ -98,8 +98,12 @@ func (s *store) hashes(ids []string) (map[string]string, error) {
 func (s *store) put(docs []encoded, now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b, p, sh := tx.Bucket(bucketDocs), tx.Bucket(bucketPending), tx.Bucket(bucketSimhash)
+		added := 0
 		for _, e := range docs {
 			id := []byte(e.doc.ID)
+			if b.Get(id) == nil {
+				added++
+			}
 			if e.sig != nil {
 				if err := sh.Put(id, encodeSignature(e.sig)); err != nil {
 					return err
@@ -113,6 +117,9 @@ func (s *store) put(docs []encoded, now time.Time) error {
 			if err := p.Put(id, nil); err != nil {
 				return err
 			}
+		}
+		if err := countDelta(tx, added); err != nil {
+			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keyLastUpdate, []byte(now.UTC().Format(time.RFC3339Nano)))
 	})
@@ -139,6 +146,9 @@ func (s *store) remove(ids []string, now time.Time) (existed []string, err error
 		}
 		if len(existed) == 0 {
 			return nil
+		}
+		if err := countDelta(tx, -len(existed)); err != nil {
+			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keyLastUpdate, []byte(now.UTC().Format(time.RFC3339Nano)))
 	})
@@ -208,15 +218,6 @@ func (s *store) page(after string, n int) ([]*Document, error) {
 		return nil
 	})
 	return docs, err
-}
-
-func (s *store) count() (int, error) {
-	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketDocs).Stats().KeyN
-		return nil
-	})
-	return n, err
 }
 
 func (s *store) lastUpdate() time.Time {
