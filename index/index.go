@@ -316,8 +316,9 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index) (int, error) {
 		for start := 0; start < len(docs); {
 			end := batchEnd(docs, start)
 			b := idx.NewBatch()
+			all := ix.allLengths()
 			for _, d := range docs[start:end] {
-				if err := b.Index(d.ID, bleveDoc(d)); err != nil {
+				if err := b.Index(d.ID, bleveDoc(d, all)); err != nil {
 					return n, err
 				}
 			}

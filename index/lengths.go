@@ -13,10 +13,10 @@ import (
 
 // fieldLengths holds the average length, in indexed tokens, of the title
 // and the text, which BM25 normalises by. bleve cannot tell it (its own
-// figure counts distinct terms per segment), so every document stores its
-// two lengths (lengthsField, counted when it is indexed) and the averages
-// are read from up to lengthSample documents: all of a small index, else
-// the facet sample (one document in sampleEvery, chosen by a hash of the
+// figure counts distinct terms per segment), so documents store their two
+// lengths (lengthsField, counted when they are indexed: see allLengths)
+// and the averages are read from up to lengthSample documents: all of a
+// small index, else the facet sample (one document in sampleEvery, chosen by a hash of the
 // id). They are read again after every change (the index generation; an
 // update keeps the count but not the lengths), so that
 // scores depend on the documents alone: a rebuilt index ranks as a fresh
@@ -43,6 +43,18 @@ var lengthAnalyzer = sync.OnceValue(func() analysis.Analyzer {
 	}
 	return m.AnalyzerNamed(proseAnalyzer)
 })
+
+// allLengths reports whether documents written now record their field
+// lengths whether or not they are in the sample. The averages are read
+// from every document up to lengthSample and from the sampled ones past
+// it, and counting a document's tokens analyses its text a second time (6%
+// of ingest): past twice lengthSample stored documents only the sample
+// records them. A collection that shrinks back under lengthSample
+// averages over the documents that recorded theirs: still a uniform draw.
+func (ix *Index) allLengths() bool {
+	n, err := ix.store.count() // storecount.go: no walk
+	return err != nil || n < 2*lengthSample
+}
 
 // encodeLengths is d's title and text lengths in indexed tokens.
 func encodeLengths(d *Document) string {

@@ -3,7 +3,10 @@ package index
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2"
 )
 
 // The average lengths follow writes and deletes exactly: after them they
@@ -50,5 +53,56 @@ func TestAveragesFollowChanges(t *testing.T) {
 		if got["text"] != want["text"] || got["title"] != want["title"] {
 			t.Errorf("after %s: averages %v, a fresh index measures %v", s.name, got, want)
 		}
+	}
+}
+
+// TestLengthsPastTheSample: once the store holds twice lengthSample
+// documents, only sampled ones record their lengths (the second analysis
+// is skipped for the rest), and the averages are still those of the
+// sampled documents the measure reads, counted here from the texts.
+func TestLengthsPastTheSample(t *testing.T) {
+	ctx := context.Background()
+	ix := openTest(t)
+	var docs []Document
+	for i := range 2*lengthSample + 1500 {
+		words := 3 + (i*7919)%40
+		d := Document{ID: fmt.Sprintf("d%05d", i), Title: fmt.Sprintf("Report %d on trade", i),
+			Text: strings.Repeat("tariffs and quotas ", words/3) + fmt.Sprintf("item%d", i)}
+		docs = append(docs, d)
+	}
+	for start := 0; start < len(docs); start += 500 {
+		if _, err := ix.Put(ctx, docs[start:start+500]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The measure reads the first lengthSample sampled documents by id.
+	a := lengthAnalyzer()
+	var title, text, n float64
+	recorded, unsampledRecorded := 0, 0
+	for _, d := range docs {
+		res, err := ix.alias.Search(&bleve.SearchRequest{Query: bleve.NewDocIDQuery([]string{d.ID}), Size: 1, Fields: []string{lengthsField}})
+		if err != nil || len(res.Hits) != 1 {
+			t.Fatalf("%s: %v", d.ID, err)
+		}
+		if _, ok := res.Hits[0].Fields[lengthsField]; ok {
+			recorded++
+			if !inSample(d.ID) {
+				unsampledRecorded++
+			}
+		} else if inSample(d.ID) {
+			t.Fatalf("%s is sampled but has no lengths", d.ID)
+		}
+		if inSample(d.ID) && n < lengthSample {
+			title += float64(len(a.Analyze([]byte(d.Title))))
+			text += float64(len(a.Analyze([]byte(d.Text))))
+			n++
+		}
+	}
+	if unsampledRecorded == 0 || unsampledRecorded == recorded || recorded == len(docs) {
+		t.Fatalf("%d of %d documents recorded lengths, %d of them unsampled: want every early one and only sampled later ones", recorded, len(docs), unsampledRecorded)
+	}
+	avg := ix.averages(ctx)
+	if avg["title"] != title/n || avg["text"] != text/n {
+		t.Errorf("averages %v, the sampled documents' are title %v text %v", avg, title/n, text/n)
 	}
 }

@@ -69,8 +69,9 @@ func (ix *Index) ApplyLog(ctx context.Context, seq uint64, ops []LogOp) error {
 	}
 	if len(puts)+len(existed) > 0 {
 		if err := ix.apply(func(b *bleve.Batch) error {
+			all := ix.allLengths()
 			for _, d := range puts {
-				if err := b.Index(d.ID, bleveDoc(d)); err != nil {
+				if err := b.Index(d.ID, bleveDoc(d, all)); err != nil {
 					return err
 				}
 			}

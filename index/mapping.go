@@ -153,12 +153,15 @@ func mappingVersion(m *mapping.IndexMappingImpl) string {
 }
 
 // bleveDoc is what bleve indexes for a Document: only search fields; the
-// document itself lives in the store.
-func bleveDoc(d *Document) map[string]any {
+// document itself lives in the store. allLengths records its field
+// lengths even outside the sample (lengths.go).
+func bleveDoc(d *Document, allLengths bool) map[string]any {
 	m := map[string]any{
-		"title":      d.Title,
-		"text":       d.Text,
-		lengthsField: encodeLengths(d), // for BM25's average lengths (lengths.go)
+		"title": d.Title,
+		"text":  d.Text,
+	}
+	if allLengths || inSample(d.ID) {
+		m[lengthsField] = encodeLengths(d) // for BM25's average lengths (lengths.go)
 	}
 	set := func(k, v string) {
 		if v != "" {

@@ -112,7 +112,7 @@ func TestLanguageDetectedAtIngest(t *testing.T) {
 	}
 	// A document stored before detection existed is indexed under the
 	// detected language when the index is rebuilt.
-	if got := bleveDoc(&Document{ID: "old", Title: docs[2].Title, Text: docs[2].Text})["language"]; got != "fr" {
+	if got := bleveDoc(&Document{ID: "old", Title: docs[2].Title, Text: docs[2].Text}, true)["language"]; got != "fr" {
 		t.Errorf("bleveDoc language of an undetected French document = %v, want fr", got)
 	}
 }

@@ -42,7 +42,7 @@ func (ix *Index) NewPercolator(docs []*Document) (*Percolator, error) {
 	}
 	b := mem.NewBatch()
 	for _, d := range docs {
-		if err := b.Index(d.ID, bleveDoc(d)); err != nil {
+		if err := b.Index(d.ID, bleveDoc(d, true)); err != nil {
 			mem.Close()
 			return nil, err
 		}

@@ -145,8 +145,9 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	// From here the documents are durable: the answer says so even if
 	// bleve fails, and the pending marks get them indexed later.
 	if err := ix.apply(func(b *bleve.Batch) error {
+		all := ix.allLengths()
 		for _, d := range changed {
-			if err := b.Index(d.ID, bleveDoc(d)); err != nil {
+			if err := b.Index(d.ID, bleveDoc(d, all)); err != nil {
 				return err
 			}
 		}
@@ -274,6 +275,7 @@ func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
 // left writes pending. Caller holds ix.mu or has the index to itself.
 func (ix *Index) catchUp(idx bleve.Index, ids map[string]bool) error {
 	b := idx.NewBatch()
+	all := ix.allLengths()
 	for id := range ids {
 		d, err := ix.store.get(id)
 		if err != nil {
@@ -281,7 +283,7 @@ func (ix *Index) catchUp(idx bleve.Index, ids map[string]bool) error {
 		}
 		if d == nil {
 			b.Delete(id)
-		} else if err := b.Index(id, bleveDoc(d)); err != nil {
+		} else if err := b.Index(id, bleveDoc(d, all)); err != nil {
 			return err
 		}
 	}
