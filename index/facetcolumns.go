@@ -1,8 +1,10 @@
 package index
 
 import (
+	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -42,10 +44,11 @@ type facetColumns struct {
 	stop     chan struct{} // closed by Close: a build in progress gives up
 	done     sync.WaitGroup
 	off      bool // tests: count from doc values only
+	log      *slog.Logger
 }
 
-func newFacetColumns() *facetColumns {
-	return &facetColumns{segs: map[segment.Segment]segColumns{}, stop: make(chan struct{})}
+func newFacetColumns(log *slog.Logger) *facetColumns {
+	return &facetColumns{segs: map[segment.Segment]segColumns{}, stop: make(chan struct{}), log: log}
 }
 
 // lookup returns the columns of each of segs (nil where not built yet)
@@ -116,10 +119,12 @@ func (c *facetColumns) build(segs []*scorch.SegmentSnapshot) error {
 		if have {
 			continue
 		}
+		began := time.Now()
 		cols, err := decodeColumns(seg, c.stop)
 		if err != nil || cols == nil {
 			return err
 		}
+		c.log.Debug("facet columns decoded", "documents", seg.Count(), "took", time.Since(began).Round(time.Millisecond))
 		c.mu.Lock()
 		c.segs[seg] = cols
 		c.mu.Unlock()

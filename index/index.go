@@ -105,7 +105,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches), columns: newFacetColumns()}
+	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches), columns: newFacetColumns(log)}
 	var empty string
 	err = guarded(func() error {
 		if err := ix.loadFingerprints(); err != nil { // duprestart.go
