@@ -52,6 +52,9 @@ func (ix *Index) checkStoreLater() {
 			return
 		}
 		ix.log.Debug("document store pages checked", "documents", n, "took", time.Since(began).Round(time.Millisecond))
+		if err := ix.store.release(); err != nil { // storerelease_linux.go
+			ix.log.Debug("releasing the store's mapped pages", "err", err)
+		}
 		began = time.Now()
 		if err := recheckSegments(ix.recheck.dir, ix.recheck.segments, ix.walkStop); err != nil {
 			ix.log.Error("index damaged; rebuilding it from stored documents", "index", filepath.Base(ix.recheck.dir), "err", err)
