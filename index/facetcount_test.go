@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 )
 
@@ -106,24 +105,7 @@ func TestFacetCountsMatchBleve(t *testing.T) {
 	cols.mu.Lock()
 	cols.off = false
 	cols.mu.Unlock()
-	count("start the build")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r := ix.liveReader()
-		if r == nil {
-			t.Fatal("no reader")
-		}
-		_, missing := cols.lookup(r.(*scorch.IndexSnapshot).Segments())
-		r.Close()
-		if !missing {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("columns not built within 10 s")
-		}
-		count("build")
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitColumns(t, ix)
 	if got := count("columns"); !reflect.DeepEqual(got, want) {
 		t.Errorf("tallied from columns:\n%v\nbleve:\n%v", got, want)
 	}
