@@ -3,6 +3,8 @@ package index
 import (
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -55,11 +57,12 @@ const pruneMargin = 1.1
 
 // posting is one word of the query in one field.
 type posting struct {
-	word  int // the word's place among the query's words
-	term  string
-	field string
-	df    uint64
-	ub    float64 // the most its BM25 score can be: tf/(tf+k1·norm) < 1
+	word   int    // the word's place among the query's words
+	clause string // the query clause it scores for (coord, below)
+	term   string
+	field  string
+	df     uint64
+	ub     float64 // the most its BM25 score can be: tf/(tf+k1·norm) < 1
 	// phrase is the most the term adds to a phrase bonus in this field,
 	// before the bonus's weight: its BM25 (field weight 1) and its tf-idf
 	// term score.
@@ -85,6 +88,7 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	if len(words) == 0 {
 		return nil
 	}
+	clauses, clauseOf := queryClauses(compiler{ix: ix}, e, words)
 	n, err := ix.alias.DocCount()
 	if err != nil || n == 0 {
 		return nil
@@ -93,7 +97,7 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	for i, w := range words {
 		if w.acronym {
 			if df := ix.termCount(acronymsField, w.term); df > 0 {
-				ps = append(ps, &posting{word: i, term: w.term, field: acronymsField, df: df, ub: math.Inf(1)})
+				ps = append(ps, &posting{word: i, clause: clauseOf(w), term: w.term, field: acronymsField, df: df, ub: math.Inf(1)})
 			}
 			continue
 		}
@@ -107,7 +111,7 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 			}
 			idf := math.Pow(math.Log(1+(float64(n)-float64(df)+0.5)/(float64(df)+0.5)), bm25IDFPower)
 			tfidf := 1 + math.Log(float64(n)/float64(df+1))
-			ps = append(ps, &posting{word: i, term: w.term, field: f.name, df: df,
+			ps = append(ps, &posting{word: i, clause: clauseOf(w), term: w.term, field: f.name, df: df,
 				ub: f.weight * idf * pruneMargin, phrase: (idf + tfidf*tfidf) * pruneMargin})
 		}
 	}
@@ -135,7 +139,24 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 		}
 		return bothWords(words, ps)
 	}
-	return essential(words, ps, matches)
+	return essential(words, ps, matches, clauses)
+}
+
+// queryClauses returns how many clauses the searched query's top-level
+// disjunction has — coord's denominator, stop-word clauses included —
+// and what names the clause of each word: its place in the query, or,
+// for a long query searched by its kept words (longquery.go), its
+// analysed terms, since the kept words are the clauses then and each is
+// searched once whatever its repeats.
+func queryClauses(c compiler, e querylang.Expr, words []queryWord) (int, func(queryWord) string) {
+	if capped, long, _ := c.capLong(e); long != nil {
+		return len(capped.(*querylang.Seq).Clauses), func(w queryWord) string { return w.key }
+	}
+	n := 1
+	if s, ok := e.(*querylang.Seq); ok {
+		n = len(s.Clauses)
+	}
+	return n, func(w queryWord) string { return strconv.Itoa(w.clause) }
 }
 
 // bothWords is the words rule's split: a document with both words
@@ -162,7 +183,7 @@ func bothWords(words []queryWord, ps []*posting) *pruning {
 // plus its exact phrase's tf-idf, whose term scores are at most
 // boost·idf² (√tf·norm ≤ 1, and bleve's query norm is at most 1 beside
 // the BM25 words, which weigh 1 each).
-func essential(words []queryWord, ps []*posting, matches uint64) *pruning {
+func essential(words []queryWord, ps []*posting, matches uint64, clauses int) *pruning {
 	guess := 0.0
 	for _, p := range ps {
 		if p.field == "text" {
@@ -178,7 +199,7 @@ func essential(words []queryWord, ps []*posting, matches uint64) *pruning {
 	// matches (at least as many as the widest posting's; the sum of the
 	// postings' counts overstates how many documents hold them).
 	budget := max(widest, matches) / 2
-	bound := split(words, ps, func(bound, cost float64) bool { return bound+cost >= guess/2 })
+	bound := split(words, ps, clauses, func(bound float64) bool { return bound >= guess/2 })
 	if kept(ps) > budget {
 		return nil
 	}
@@ -195,20 +216,33 @@ func essential(words []queryWord, ps []*posting, matches uint64) *pruning {
 }
 
 // split walks ps, least weighty first, making each posting essential
-// when need says so, and returns the bound of the
-// non-essential ones (their BM25 and the phrase bonuses they can form).
-func split(words []queryWord, ps []*posting, need func(bound, cost float64) bool) float64 {
-	bound := 0.0
+// when need says so of the bound the non-essential ones would have with
+// it, and returns their bound: their BM25 scaled by the coordination
+// factor they can reach, and the phrase bonuses they can form. A document
+// outside restrict holds only non-essential postings, so it matches at
+// most the clauses they belong to, and the query's disjunction multiplies
+// its word scores by matched/clauses: with three common words of which
+// one is non-essential, a third of their sum.
+func split(words []queryWord, ps []*posting, clauses int, need func(bound float64) bool) float64 {
+	sum, pairs := 0.0, 0.0
+	reach := map[string]bool{}        // clauses a non-essential posting scores for
 	spare := map[[2]string]*posting{} // non-essential, by (field, term)
+	coord := func(n int) float64 { return float64(min(n, clauses)) / float64(max(clauses, 1)) }
 	for _, p := range ps {
-		cost := p.ub + pairBound(words, p, spare)
-		if p.needed = need(bound, cost); p.needed {
+		n := len(reach)
+		if !reach[p.clause] {
+			n++
+		}
+		pair := pairBound(words, p, spare)
+		if p.needed = need((sum+p.ub)*coord(n) + pairs + pair); p.needed {
 			continue
 		}
-		bound += cost
+		sum += p.ub
+		pairs += pair
+		reach[p.clause] = true
 		spare[[2]string{p.field, p.term}] = p
 	}
-	return bound
+	return sum*coord(len(reach)) + pairs
 }
 
 // kept sums the essential postings' document counts.
@@ -261,18 +295,23 @@ func (ix *Index) plainWords(e querylang.Expr) []queryWord {
 	}
 	a := ix.mapping.AnalyzerNamed(proseAnalyzer)
 	var out []queryWord
-	for _, cl := range clauses {
+	for i, cl := range clauses {
 		t, ok := cl.Expr.(*querylang.Term)
 		if !ok || cl.Occur != querylang.Should || t.Kind != querylang.Word || t.Field != "" || t.Boost != 0 {
 			return nil
 		}
 		toks := a.Analyze([]byte(t.Value))
 		if len(toks) == 0 && isAcronym(t.Value) {
-			out = append(out, queryWord{term: t.Value, acronym: true})
+			out = append(out, queryWord{term: t.Value, acronym: true, clause: i, key: t.Value})
 			continue
 		}
-		for _, tok := range toks {
-			out = append(out, queryWord{term: string(tok.Term)})
+		terms := make([]string, len(toks))
+		for j, tok := range toks {
+			terms[j] = string(tok.Term)
+		}
+		key := strings.Join(terms, " ")
+		for _, term := range terms {
+			out = append(out, queryWord{term: term, clause: i, key: key})
 		}
 	}
 	return out
@@ -282,6 +321,10 @@ func (ix *Index) plainWords(e querylang.Expr) []queryWord {
 type queryWord struct {
 	term    string
 	acronym bool // searched in the acronyms field, by tf-idf: always essential
+	// clause is the place of the query clause the term belongs to, and
+	// key that clause's analysed terms (a split word's clause has several).
+	clause int
+	key    string
 }
 
 // rulesWords reports whether the words rule applies to e.
