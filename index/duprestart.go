@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -136,5 +137,21 @@ func (ix *Index) saveFingerprintState() error {
 func (ix *Index) waitFingerprints() {
 	if ix.dupsLoaded != nil {
 		<-ix.dupsLoaded
+	}
+}
+
+// WaitLoaded waits until the near-duplicate tables a clean start loads in
+// the background are in memory (searches before then read the copies'
+// details from the store), or ctx ends. Benchmarks call it so as to time
+// the steady state.
+func (ix *Index) WaitLoaded(ctx context.Context) error {
+	if ix.dupsLoaded == nil {
+		return nil
+	}
+	select {
+	case <-ix.dupsLoaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -99,6 +99,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "loaded %d passages in %s\n", n, time.Since(began).Round(time.Second))
 	}
+	if err := ix.WaitLoaded(ctx); err != nil { // time the steady state, not the start
+		return err
+	}
 	queries := corpus.Queries(docs)
 	if *pasted {
 		speeches, err := corpus.ReadSOTU(sotu)
