@@ -91,6 +91,12 @@ func TestPruningIsExact(t *testing.T) {
 			queries = append(queries, strings.Join(q, " "))
 		}
 	}
+	// Long queries are not planned at all (maxPrunedClauses).
+	for _, text := range queries[12:15] {
+		if ix.pruningFor(Query{Text: text}, 1<<40) != nil {
+			t.Errorf("a pasted paragraph of %d words was planned for pruning", len(strings.Fields(text)))
+		}
+	}
 	pruned := 0
 	for _, text := range queries {
 		for _, pg := range []int{1, 3} {
