@@ -247,12 +247,7 @@ func (q *talliedQuery) Searcher(ctx context.Context, r bindex.IndexReader, m map
 }
 
 // Validate implements query.ValidatableQuery.
-func (q *talliedQuery) Validate() error {
-	if v, ok := q.q.(query.ValidatableQuery); ok {
-		return v.Validate()
-	}
-	return nil
-}
+func (q *talliedQuery) Validate() error { return validateInner(q.q) }
 
 type talliedSearcher struct {
 	search.Searcher

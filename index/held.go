@@ -43,8 +43,12 @@ func (h *heldQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mappin
 }
 
 // Validate implements query.ValidatableQuery.
-func (h *heldQuery) Validate() error {
-	if v, ok := h.q.(query.ValidatableQuery); ok {
+func (h *heldQuery) Validate() error { return validateInner(h.q) }
+
+// validateInner validates the query a wrapping query searches, when it
+// can be validated.
+func validateInner(q query.Query) error {
+	if v, ok := q.(query.ValidatableQuery); ok {
 		return v.Validate()
 	}
 	return nil
