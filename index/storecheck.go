@@ -52,6 +52,15 @@ func (ix *Index) checkStoreLater() {
 			return
 		}
 		ix.log.Debug("document store pages checked", "documents", n, "took", time.Since(began).Round(time.Millisecond))
+		// The fingerprint tables a clean start loads in the background
+		// read their bucket's pages too: release after both.
+		if ix.dupsLoaded != nil {
+			select {
+			case <-ix.dupsLoaded:
+			case <-ix.walkStop:
+				return
+			}
+		}
 		if err := ix.store.release(); err != nil { // storerelease_linux.go
 			ix.log.Debug("releasing the store's mapped pages", "err", err)
 		}
