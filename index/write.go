@@ -3,9 +3,12 @@ package index
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -36,23 +39,20 @@ type PutResult struct {
 // the store and the index. Invalid input fails the whole call before
 // anything is written; the error names the document's position.
 func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) {
-	// Preparing is per document (language detection is most of it), so
-	// it runs on every core: at 10^6 passages it was a tenth of ingest,
-	// on the request's own goroutine.
 	prepared := make([]*Document, len(docs))
-	if i, err := parallel(len(docs), 32, func(i int) error {
+	for i := range docs {
 		d := docs[i]
-		prepared[i] = &d
-		return d.Prepare()
-	}); err != nil {
-		if len(docs) > 1 {
-			if e, ok := err.(*Error); ok {
-				c := *e
-				c.Message = fmt.Sprintf("document %d: %s", i+1, e.Message)
-				err = &c
+		if err := d.Prepare(); err != nil {
+			if len(docs) > 1 {
+				if e, ok := err.(*Error); ok {
+					c := *e
+					c.Message = fmt.Sprintf("document %d: %s", i+1, e.Message)
+					err = &c
+				}
 			}
+			return nil, err
 		}
-		return nil, err
+		prepared[i] = &d
 	}
 	if ix.repl != nil {
 		return ix.putLogged(ctx, prepared)
@@ -176,15 +176,28 @@ type encoded struct {
 // a batch's own CPU before bleve's, and the caller holds the write lock.
 func encodeAll(docs []*Document) ([]encoded, error) {
 	out := make([]encoded, len(docs))
-	_, err := parallel(len(docs), 32, func(i int) error {
-		b, err := json.Marshal(docs[i])
-		if err != nil {
-			return fmt.Errorf("encode documents: %w", err)
-		}
-		out[i] = encoded{doc: docs[i], json: b, sig: minhash(docs[i].Text)}
-		return nil
-	})
-	return out, err
+	workers := min(runtime.GOMAXPROCS(0), (len(docs)+31)/32)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil { // a bug here must fail the write, not the process
+					errs[w] = fmt.Errorf("encode documents: %v", p)
+				}
+			}()
+			for i := w; i < len(docs); i += workers {
+				b, err := json.Marshal(docs[i])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = encoded{doc: docs[i], json: b, sig: minhash(docs[i].Text)}
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // apply writes one batch to the live index. Caller holds ix.mu.
