@@ -107,7 +107,9 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	var estimate uint64 // the sample's estimate of the total
 	if sample != nil {
 		estimate = ix.estimateTotal(sample)
-		cut = ix.pruningFor(q, estimate)
+		if plan := ix.planPruning(q); plan != nil {
+			cut = plan.cut(estimate)
+		}
 	}
 	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n, cut: cut})
 	if err != nil {

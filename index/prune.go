@@ -79,10 +79,23 @@ type posting struct {
 	needed bool // essential
 }
 
-// pruningFor plans the split for q, whose matches are estimated at
-// matches (0: not known), or returns nil when q is not plain words, or no
-// split would save much.
-func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
+// prunePlan is what a split needs of the index for one query: its words
+// and their postings. The split itself depends on how many documents
+// match, which the caller learns from the sample after planning, so it is
+// a second step (cut) that reads nothing more.
+type prunePlan struct {
+	words   []queryWord
+	ps      []*posting
+	clauses int  // of the query's top-level disjunction (queryClauses)
+	rules   bool // the words rule applies
+	// bound is the most documents can match: each word's widest posting,
+	// summed, and at most the collection.
+	bound uint64
+}
+
+// planPruning reads q's postings for a split, or returns nil when q is
+// not plain words of at most maxPrunedClauses clauses.
+func (ix *Index) planPruning(q Query) *prunePlan {
 	if ix.noPruning {
 		return nil
 	}
@@ -130,28 +143,27 @@ func (ix *Index) pruningFor(q Query, matches uint64) *pruning {
 	if len(ps) == 0 {
 		return nil
 	}
-	if matches == 0 {
-		// Unknown: at most each word's widest posting, summed. A page with
-		// fewer matches than would be estimated is not pruned: its total
-		// and facets are counted, and the pruned page counts neither.
-		widest := map[int]uint64{}
-		for _, p := range ps {
-			widest[p.word] = max(widest[p.word], p.df)
-		}
-		for _, df := range widest {
-			matches += df
-		}
-		if matches = min(matches, n); matches <= ix.exactFacetsLimit() {
+	widest := map[int]uint64{}
+	for _, p := range ps {
+		widest[p.word] = max(widest[p.word], p.df)
+	}
+	var bound uint64
+	for _, df := range widest {
+		bound += df
+	}
+	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), bound: min(bound, n)}
+}
+
+// cut splits the plan for matches estimated at matches, or returns nil
+// when no split would save much.
+func (p *prunePlan) cut(matches uint64) *pruning {
+	if p.rules {
+		if len(p.words) != 2 || p.words[0].acronym || p.words[1].acronym {
 			return nil
 		}
+		return bothWords(p.words, p.ps)
 	}
-	if ix.rulesWords(e) {
-		if len(words) != 2 || words[0].acronym || words[1].acronym {
-			return nil
-		}
-		return bothWords(words, ps)
-	}
-	return essential(words, ps, matches, clauses)
+	return essential(p.words, p.ps, matches, p.clauses)
 }
 
 // queryClauses returns how many clauses the searched query's top-level

@@ -258,18 +258,21 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	shown, known := ix.ranks.shown(rank)
 	// A page that may be pruned (prune.go) takes its total and facets from
 	// the sample when the matches are many (facetsample.go): the pruned
-	// search counts neither. Any other page counts them as it scores every
-	// match, which facet columns make cheap (facetcount.go).
+	// search counts neither. Any other page, fewer matches than would be
+	// estimated included, counts them as it scores every match, which
+	// facet columns make cheap (facetcount.go).
 	var sample *bleve.SearchResult
 	var estimate uint64 // the sample's estimate of the total
 	var cut *pruning
-	if !known && !q.RankingOnly && q.Sort == SortRelevance && ix.pruningFor(q, 0) != nil {
-		if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
-			return nil, err
-		}
-		if sample != nil {
-			estimate = ix.estimateTotal(sample)
-			cut = ix.pruningFor(q, estimate)
+	if !known && !q.RankingOnly && q.Sort == SortRelevance {
+		if plan := ix.planPruning(q); plan != nil && plan.bound > ix.exactFacetsLimit() && plan.cut(plan.bound) != nil {
+			if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
+				return nil, err
+			}
+			if sample != nil {
+				estimate = ix.estimateTotal(sample)
+				cut = plan.cut(estimate)
+			}
 		}
 	}
 	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil && !q.RankingOnly, fields: !q.RankingOnly, highlight: hq, cut: cut, rank: rank})
