@@ -134,11 +134,7 @@ func (ix *Index) saveFingerprintState() error {
 
 // waitFingerprints waits for a background load before the store closes
 // under it (an Open that fails after starting it).
-func (ix *Index) waitFingerprints() {
-	if ix.dupsLoaded != nil {
-		<-ix.dupsLoaded
-	}
-}
+func (ix *Index) waitFingerprints() { _ = ix.WaitLoaded(context.Background()) }
 
 // WaitLoaded waits until the near-duplicate tables a clean start loads in
 // the background are in memory (searches before then read the copies'

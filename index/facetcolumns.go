@@ -68,9 +68,9 @@ func (c *facetColumns) lookup(segs []*scorch.SegmentSnapshot) ([]segColumns, boo
 	return out, missing
 }
 
-// buildFor starts a background build of the columns that snapshot reader
-// lacks, unless one is running; take returns a reader of the live index
-// (the build's own, released when it ends), or nil.
+// buildFor starts a background build of the columns the live index's
+// segments lack, unless one is running; take returns a reader of the live
+// index (the build's own, released when it ends), or nil.
 func (c *facetColumns) buildFor(take func() bindex.IndexReader) {
 	c.mu.Lock()
 	if c.building || c.off {
@@ -102,7 +102,10 @@ func (c *facetColumns) buildFor(take func() bindex.IndexReader) {
 		if !ok {
 			return
 		}
-		_ = guarded(func() error { return c.build(snap.Segments()) })
+		if err := guarded(func() error { return c.build(snap.Segments()) }); err != nil {
+			// Searches read those segments' doc values, as before columns.
+			c.log.Warn("decoding facet columns", "err", err)
+		}
 	}()
 }
 

@@ -38,7 +38,7 @@ func (ix *Index) takeFacets(req *bleve.SearchRequest) func(*bleve.SearchResult) 
 		// A sample field (facetsample.go) holds the same values as its
 		// facet field on every document the sample search can match: it
 		// requires the sample mark.
-		f := slices.Index(FacetNames, strings.TrimPrefix(fr.Field, "sample_"))
+		f := slices.Index(FacetNames, strings.TrimPrefix(fr.Field, samplePrefix))
 		if f < 0 {
 			return nil
 		}

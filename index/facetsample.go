@@ -80,7 +80,10 @@ func (ix *Index) estimateTotal(sample *bleve.SearchResult) uint64 {
 }
 
 // sampledFacet names the sample's copy of a facet field.
-func sampledFacet(name string) string { return "sample_" + name }
+func sampledFacet(name string) string { return samplePrefix + name }
+
+// samplePrefix begins the names of the sample's facet fields.
+const samplePrefix = "sample_"
 
 // scaleFacets scales the sample's counts to a result set of total
 // documents.

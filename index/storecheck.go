@@ -54,12 +54,8 @@ func (ix *Index) checkStoreLater() {
 		ix.log.Debug("document store pages checked", "documents", n, "took", time.Since(began).Round(time.Millisecond))
 		// The fingerprint tables a clean start loads in the background
 		// read their bucket's pages too: release after both.
-		if ix.dupsLoaded != nil {
-			select {
-			case <-ix.dupsLoaded:
-			case <-ix.walkStop:
-				return
-			}
+		if ix.WaitLoaded(ctx) != nil { // stopped
+			return
 		}
 		if err := ix.store.release(); err != nil { // storerelease_linux.go
 			ix.log.Debug("releasing the store's mapped pages", "err", err)

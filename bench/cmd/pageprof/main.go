@@ -80,20 +80,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if st, err := ix.Stats(ctx); err != nil {
 		return err
 	} else if st.Documents == 0 {
-		if *loadProf != "" {
-			f, err := os.Create(*loadProf)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
+		stopProfile, err := profile(*loadProf)
+		if err != nil {
+			return err
 		}
 		n, err := load(ctx, ix, jsonl, *limit, stderr)
-		if *loadProf != "" {
-			pprof.StopCPUProfile()
-		}
+		stopProfile()
 		if err != nil {
 			return err
 		}
@@ -129,17 +121,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%q: %w", q, err)
 		}
 	}
-	if *prof != "" {
-		f, err := os.Create(*prof)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := profile(*prof)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	per := make([][]time.Duration, len(queries))
 	var all []time.Duration
 	for range *rounds {
@@ -177,6 +163,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  %8s  %.80s\n", w.d.Round(10*time.Microsecond), q)
 	}
 	return nil
+}
+
+// profile starts a CPU profile written to path (none when path is empty)
+// and returns what stops it.
+func profile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
