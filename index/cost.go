@@ -206,6 +206,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 			return a.r, a.err
 		default:
 		}
-		return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: wctx.Err()}
+		return nil, errSearchTimeout(wctx.Err())
 	}
+}
+
+// errSearchTimeout is the error of a search stopped at its time limit.
+func errSearchTimeout(err error) *Error {
+	return &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: err}
 }

@@ -152,7 +152,7 @@ func (ix *Index) hiddenCopies(ctx context.Context, base query.Query) ([]string, 
 	ids, err := ix.matchingLinked(ctx, base, linked) // linked.go
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: err}
+			return nil, errSearchTimeout(err)
 		}
 		return nil, err
 	}

@@ -503,7 +503,7 @@ func (ix *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.S
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &Error{Kind: Unavailable, Code: "search_timeout", Message: "the search took too long and was stopped", Err: err}
+			return nil, errSearchTimeout(err)
 		}
 		if isTooManyClauses(err) {
 			return nil, tooManyClauses(err)
