@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // tmpfs mounts a small tmpfs at a temporary directory for the test. It
@@ -130,12 +132,28 @@ func TestChaosDiskFull(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	status, body := p.send("PUT", "/api/documents/after-full", "application/json", []byte(`{"title":"after full","text":"space returned"}`))
-	codes[fmt.Sprint("PUT after ", status)]++
-	if status != http.StatusCreated {
-		t.Errorf("PUT once space returned: %d %s, want 201", status, body)
+	// The bulk load stopped at the reserve, and bleve's merges, which
+	// write the merged segment before deleting its sources, may still hold
+	// the data directory below it for a moment: a 507 then is right, so
+	// the write is retried, a bounded number of times, until the merges
+	// have let go of the old segments.
+	var status int
+	var body []byte
+	for try := 0; try < 40; try++ {
+		status, body = p.send("PUT", "/api/documents/after-full", "application/json", []byte(`{"title":"after full","text":"space returned"}`))
+		codes[fmt.Sprint("PUT after ", status)]++
+		if status != http.StatusInsufficientStorage {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
-	acked["after-full"] = true
+	if status != http.StatusCreated {
+		var fs syscall.Statfs_t
+		syscall.Statfs(mnt, &fs)
+		t.Errorf("PUT once space returned: %d %s, want 201 (free %d KiB)", status, body, fs.Bavail*uint64(fs.Bsize)>>10)
+	} else {
+		acked["after-full"] = true
+	}
 
 	// A crash, then every acknowledged document is there and no refused one is.
 	p.kill()
