@@ -64,7 +64,7 @@ func TestSameAsWhatlanggo(t *testing.T) {
 // tied says whether whatlanggo's own distance (calculateDistance) puts
 // languages a and b level.
 func tied(s string, a, b whatlanggo.Lang) bool {
-	ranks := trigramRanks(s)
+	ranks := rankMap(trigramRanks(s))
 	for _, profiles := range []map[whatlanggo.Lang][]string{latinProfiles, cyrillicProfiles, arabicProfiles, devanagariProfiles, ethiopicProfiles, hebrewProfiles} {
 		pa, okA := profiles[a]
 		pb, okB := profiles[b]
@@ -90,7 +90,7 @@ func distance(profile []string, ranks map[trigram]int) int {
 
 // A trigram's rank: most frequent first, ties in reverse byte order.
 func TestTrigramRanks(t *testing.T) {
-	got := trigramRanks("ab ab, c")
+	got := rankMap(trigramRanks("ab ab, c"))
 	want := map[string]int{"ab ": 0, " ab": 1, "b a": 2, " c ": 3} // "b  " and "  c" are not trigrams
 	if len(got) != len(want) {
 		t.Fatalf("ranks %v, want %v", got, want)
@@ -98,6 +98,25 @@ func TestTrigramRanks(t *testing.T) {
 	for s, r := range want {
 		if tg, _ := packString(s); got[tg] != r {
 			t.Errorf("rank of %q = %d, want %d (all: %v)", strings.ReplaceAll(s, " ", "_"), got[tg], r, got)
+		}
+	}
+}
+
+func rankMap(ranks []rankedTrigram) map[trigram]int {
+	m := make(map[trigram]int, len(ranks))
+	for _, t := range ranks {
+		m[t.tg] = t.rank
+	}
+	return m
+}
+
+// detectScript answers what whatlanggo.DetectScript answers, on the
+// ASCII fast path and off it.
+func TestDetectScript(t *testing.T) {
+	for _, s := range []string{"", "1234 — 42 %", "plain ascii text", "“Quoted” — and dashed’s", "café au lait",
+		"Правительство", "mixed Latin и кириллица", "政府周三公布了", "日本語のテキスト", "\x00\x7f", "AI", "ÅÄÖ åäö"} {
+		if got, want := detectScript(s), whatlanggo.DetectScript(s); got != want {
+			t.Errorf("%q: detectScript %p, whatlanggo %p", s, got, want)
 		}
 	}
 }
