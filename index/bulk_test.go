@@ -120,36 +120,60 @@ func TestBulkStops(t *testing.T) {
 	}
 }
 
-// TestBulkReportsWriteErrors: when Put refuses a batch, every document of
-// it is reported with that error and the load goes on.
+// TestBulkReportsWriteErrors: a document that fails validation is
+// reported failed on its own, in its place, and the rest of its batch is
+// written; when the index refuses a whole batch, every document of it is
+// reported with that error.
 func TestBulkReportsWriteErrors(t *testing.T) {
 	ix := openTest(t)
-	var errs, ok int
-	b := NewBulk(context.Background(), ix, func(items []BulkItem[int]) error {
-		for _, it := range items {
-			if it.Err != nil && it.Doc != nil {
-				errs++
-			} else if it.Err == nil {
-				ok++
+	type outcome struct {
+		failed, written int
+		codes           map[string]int
+	}
+	load := func(n int, bad func(i int, d *Document)) outcome {
+		o := outcome{codes: map[string]int{}}
+		b := NewBulk(context.Background(), ix, func(items []BulkItem[int]) error {
+			for _, it := range items {
+				if it.Err == nil {
+					o.written++
+					continue
+				}
+				o.failed++
+				var e *Error
+				if errors.As(it.Err, &e) {
+					o.codes[e.Code]++
+				} else {
+					o.codes["other"]++
+				}
+			}
+			return nil
+		})
+		for i := range n {
+			d := Document{ID: fmt.Sprint(i), Title: "t", Text: "words"}
+			bad(i, &d)
+			if err := b.Add(i, d); err != nil {
+				t.Fatal(err)
 			}
 		}
-		return nil
-	})
-	// An unknown source type fails Put's validation, and with it its batch.
-	for i := range batchSize + 3 {
-		d := Document{ID: fmt.Sprint(i), Title: "t", Text: "words"}
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	// An unknown source type fails validation: that document only.
+	o := load(batchSize+3, func(i int, d *Document) {
 		if i == 10 {
 			d.SourceType = "rumour"
 		}
-		if err := b.Add(i, d); err != nil {
-			t.Fatal(err)
-		}
+	})
+	if o.failed != 1 || o.written != batchSize+2 || o.codes["invalid_source_type"]+o.codes["invalid_document"] != 1 {
+		t.Errorf("one invalid document: %d failed %v and %d written, want 1 and %d", o.failed, o.codes, o.written, batchSize+2)
 	}
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if errs != batchSize || ok != 3 {
-		t.Errorf("%d failed and %d written, want %d and 3", errs, ok, batchSize)
+	// A closed index refuses every batch.
+	ix.Close()
+	o = load(batchSize+3, func(int, *Document) {})
+	if o.failed != batchSize+3 || o.written != 0 {
+		t.Errorf("closed index: %d failed and %d written, want %d and 0", o.failed, o.written, batchSize+3)
 	}
 }
 

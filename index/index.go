@@ -29,11 +29,13 @@ const (
 // Index is the documents plus their bleve index. Writes are serialised so
 // the store and bleve agree for every id; searches never take that lock.
 type Index struct {
-	dir     string
-	log     *slog.Logger
-	mapping *mapping.IndexMappingImpl
-	version string
-	store   *store
+	closeOnce sync.Once
+	closeErr  error
+	dir       string
+	log       *slog.Logger
+	mapping   *mapping.IndexMappingImpl
+	version   string
+	store     *store
 
 	mu   sync.Mutex  // serialises writes and index swaps
 	live bleve.Index // the index searches see (through alias)
@@ -332,8 +334,14 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index) (int, error) {
 	}
 }
 
-// Close closes the index and the store.
+// Close closes the index and the store. Later calls return the first
+// one's answer: bleve panics on a second close.
 func (ix *Index) Close() error {
+	ix.closeOnce.Do(func() { ix.closeErr = ix.close() })
+	return ix.closeErr
+}
+
+func (ix *Index) close() error {
 	ix.stopStoreCheck()
 	ix.columns.close()
 	ix.mu.Lock()

@@ -54,10 +54,17 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 		}
 		prepared[i] = &d
 	}
+	return ix.putPrepared(ctx, prepared)
+}
+
+// putPrepared is Put for documents already through Prepare: a bulk load
+// prepares each as it is read (bulk.go), overlapping the previous batch's
+// write.
+func (ix *Index) putPrepared(ctx context.Context, prepared []*Document) ([]PutResult, error) {
 	if ix.repl != nil {
 		return ix.putLogged(ctx, prepared)
 	}
-	results := make([]PutResult, 0, len(docs))
+	results := make([]PutResult, 0, len(prepared))
 	for start := 0; start < len(prepared); {
 		if err := ctx.Err(); err != nil {
 			return results, err
