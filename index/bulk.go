@@ -25,7 +25,7 @@ type Bulk[T any] struct {
 	report func([]BulkItem[T]) error
 	cur    []BulkItem[T]
 	size   weight
-	jobs   chan []BulkItem[T]
+	jobs   chan bulkBatch[T]
 	stop   chan struct{} // closed when the writer stops taking batches
 	done   chan struct{} // closed when the writer has returned
 	err    error         // why it stopped; read only after stop is closed
@@ -43,18 +43,19 @@ type Putter interface {
 
 // NewBulk starts a bulk load into ix. Close must be called to finish it.
 func NewBulk[T any](ctx context.Context, ix Putter, report func([]BulkItem[T]) error) *Bulk[T] {
-	b := &Bulk[T]{ctx: ctx, ix: ix, report: report, jobs: make(chan []BulkItem[T]),
+	b := &Bulk[T]{ctx: ctx, ix: ix, report: report, jobs: make(chan bulkBatch[T]),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go b.write()
 	return b
 }
 
 // Add queues doc. It returns an error only when the load has stopped.
-// Loading into an Index, doc is prepared here, on the caller's goroutine,
-// while the writer writes the batch before: preparing (language
-// detection, mostly) was a fifth of a load's CPU, spent while the writer
-// held the write lock and bleve's analysis waited. A document that fails
-// to prepare is reported failed in its place; the others go on.
+// Loading into an Index, doc is prepared here, and its batch analyzed
+// when sent (ahead.go), on the caller's goroutine while the writer writes
+// the batch before: preparing (language detection, mostly) and analysis
+// were half a load's CPU, spent while the writer held the write lock. A
+// document that fails to prepare is reported failed in its place; the
+// others go on.
 func (b *Bulk[T]) Add(tag T, doc Document) error {
 	if _, ok := b.ix.(*Index); ok {
 		if err := doc.Prepare(); err != nil {
@@ -99,8 +100,12 @@ func (b *Bulk[T]) send() error {
 		return b.err
 	default:
 	}
+	job := bulkBatch[T]{items: b.cur}
+	if ix, ok := b.ix.(*Index); ok {
+		job.ready = ix.analyzeAhead(job.docs())
+	}
 	select {
-	case b.jobs <- b.cur:
+	case b.jobs <- job:
 		b.cur, b.size = nil, weight{}
 		return nil
 	case <-b.stop:
@@ -129,11 +134,11 @@ func (b *Bulk[T]) Close() error {
 func (b *Bulk[T]) write() {
 	defer close(b.done)
 	stopped := false
-	for items := range b.jobs {
+	for job := range b.jobs {
 		if stopped {
 			continue // drained until Close
 		}
-		if err := b.writeBatch(items); err != nil {
+		if err := b.writeBatch(job); err != nil {
 			b.err, stopped = err, true
 			close(b.stop)
 		}
@@ -143,22 +148,17 @@ func (b *Bulk[T]) write() {
 // writeBatch puts one batch and reports it. A panic (a bug in Put or in
 // report) stops the load with an error instead of ending the process: it
 // happens on this goroutine, out of reach of the server's recovery.
-func (b *Bulk[T]) writeBatch(items []BulkItem[T]) (err error) {
+func (b *Bulk[T]) writeBatch(job bulkBatch[T]) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("bulk load: %v", p)
 		}
 	}()
-	var docs []*Document
-	for _, it := range items {
-		if it.Doc != nil {
-			docs = append(docs, it.Doc)
-		}
-	}
+	items, docs := job.items, job.docs()
 	var res []PutResult
 	var perr error
 	if len(docs) > 0 {
-		res, perr = b.put(docs)
+		res, perr = b.put(docs, job.ready)
 	}
 	if perr == nil && len(res) < len(docs) {
 		perr = fmt.Errorf("the store answered %d results for %d documents", len(res), len(docs))
@@ -179,11 +179,29 @@ func (b *Bulk[T]) writeBatch(items []BulkItem[T]) (err error) {
 	return b.report(items)
 }
 
+// bulkBatch is one batch on its way to the writer, with the documents
+// analyzed ahead when loading into an Index.
+type bulkBatch[T any] struct {
+	items []BulkItem[T]
+	ready map[*Document]ahead
+}
+
+// docs is the batch's documents, without the inputs that failed before.
+func (j bulkBatch[T]) docs() []*Document {
+	var docs []*Document
+	for _, it := range j.items {
+		if it.Doc != nil {
+			docs = append(docs, it.Doc)
+		}
+	}
+	return docs
+}
+
 // put writes one batch: prepared documents straight to an Index (see
 // Add), others through the Putter.
-func (b *Bulk[T]) put(docs []*Document) ([]PutResult, error) {
+func (b *Bulk[T]) put(docs []*Document, ready map[*Document]ahead) ([]PutResult, error) {
 	if ix, ok := b.ix.(*Index); ok {
-		return ix.putPrepared(b.ctx, docs)
+		return ix.putPrepared(b.ctx, docs, ready)
 	}
 	plain := make([]Document, len(docs))
 	for i, d := range docs {

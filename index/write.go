@@ -54,13 +54,13 @@ func (ix *Index) Put(ctx context.Context, docs []Document) ([]PutResult, error) 
 		}
 		prepared[i] = &d
 	}
-	return ix.putPrepared(ctx, prepared)
+	return ix.putPrepared(ctx, prepared, nil)
 }
 
 // putPrepared is Put for documents already through Prepare: a bulk load
 // prepares each as it is read (bulk.go), overlapping the previous batch's
-// write.
-func (ix *Index) putPrepared(ctx context.Context, prepared []*Document) ([]PutResult, error) {
+// write. ready holds the ones analyzed ahead (ahead.go).
+func (ix *Index) putPrepared(ctx context.Context, prepared []*Document, ready map[*Document]ahead) ([]PutResult, error) {
 	if ix.repl != nil {
 		return ix.putLogged(ctx, prepared)
 	}
@@ -70,7 +70,7 @@ func (ix *Index) putPrepared(ctx context.Context, prepared []*Document) ([]PutRe
 			return results, err
 		}
 		end := batchEnd(prepared, start)
-		r, err := ix.putBatch(prepared[start:end])
+		r, err := ix.putBatch(prepared[start:end], ready)
 		start = end
 		results = append(results, r...)
 		if err != nil {
@@ -94,7 +94,7 @@ func batchEnd(docs []*Document, start int) int {
 	return end
 }
 
-func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
+func (ix *Index) putBatch(docs []*Document, ready map[*Document]ahead) ([]PutResult, error) {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
@@ -154,7 +154,11 @@ func (ix *Index) putBatch(docs []*Document) ([]PutResult, error) {
 	if err := ix.apply(func(b *bleve.Batch) error {
 		all := ix.allLengths()
 		for _, d := range changed {
-			if err := b.Index(d.ID, bleveDoc(d, all)); err != nil {
+			if a, ok := ready[d]; ok && a.all == all {
+				if err := b.IndexAdvanced(a.doc); err != nil {
+					return err
+				}
+			} else if err := b.Index(d.ID, bleveDoc(d, all)); err != nil {
 				return err
 			}
 		}

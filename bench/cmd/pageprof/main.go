@@ -186,7 +186,8 @@ func pct(sorted []time.Duration, p int) time.Duration {
 	return sorted[min(len(sorted)-1, len(sorted)*p/100)].Round(10 * time.Microsecond)
 }
 
-// load adds the corpus in batches, as `policysearch add` does.
+// load adds the corpus through a bulk load, as `policysearch add` and
+// the NDJSON API do.
 func load(ctx context.Context, ix *index.Index, jsonl string, limit int, progress io.Writer) (int, error) {
 	f, err := os.Open(jsonl)
 	if err != nil {
@@ -194,36 +195,30 @@ func load(ctx context.Context, ix *index.Index, jsonl string, limit int, progres
 	}
 	defer f.Close()
 	dec := json.NewDecoder(f)
-	var batch []index.Document
 	began, n := time.Now(), 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	bulk := index.NewBulk(ctx, ix, func(items []index.BulkItem[int]) error {
+		for _, it := range items {
+			if it.Err != nil {
+				return it.Err
+			}
 		}
-		_, err := ix.Put(ctx, batch)
-		n += len(batch)
-		batch = batch[:0]
-		if n%(100*512) == 0 {
+		if n += len(items); n%(100*512) == 0 {
 			fmt.Fprintf(progress, "loaded %d passages, %.0f docs/s\n", n, float64(n)/time.Since(began).Seconds())
 		}
-		return err
-	}
-	for {
+		return nil
+	})
+	defer bulk.Close()
+	for i := 0; limit == 0 || i < limit; i++ {
 		var d index.Document
 		if err := dec.Decode(&d); err == io.EOF {
 			break
 		} else if err != nil {
 			return n, err
 		}
-		if limit > 0 && n+len(batch) >= limit {
-			break
-		}
-		if batch = append(batch, d); len(batch) == 512 {
-			if err := flush(); err != nil {
-				return n, err
-			}
+		if err := bulk.Add(i, d); err != nil {
+			return n, err
 		}
 	}
-	err = flush()
+	err = bulk.Close()
 	return n, err
 }
