@@ -96,7 +96,7 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		return nil, err
 	}
 	sem = withoutHidden(sem, hidden)
-	kwTop := excluding(withFilter(uq, filter), hidden)
+	kwTop := ix.excluding(withFilter(uq, filter), hidden)
 	// A broad set's facets and total come from the sample, as a keyword
 	// search's do, and its keyword list may be pruned (prune.go).
 	sample, err := ix.hybridSample(ctx, q, sem, filter, mode)

@@ -196,17 +196,17 @@ func (ix *Index) visible(ctx context.Context, base query.Query) (query.Query, []
 	if err != nil {
 		return nil, nil, err
 	}
-	return excluding(base, hidden), hidden, nil
+	return ix.excluding(base, hidden), hidden, nil
 }
 
-// excluding is q without the documents ids (sorted).
-func excluding(q query.Query, ids []string) query.Query {
+// excluding is q without the hidden copies ids (sorted).
+func (ix *Index) excluding(q query.Query, ids []string) query.Query {
 	if len(ids) == 0 {
 		return q
 	}
 	b := bleve.NewBooleanQuery()
 	b.AddMust(q)
-	b.AddMustNot(bleve.NewDocIDQuery(ids))
+	b.AddMustNot(&hiddenQuery{ix: ix, ids: ids})
 	return b
 }
 

@@ -2,9 +2,12 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2/search"
 )
 
 // copyOf is article with a small edit, so that each copy is a distinct
@@ -109,5 +112,71 @@ func TestFiltersChooseAmongMatchingCopies(t *testing.T) {
 				t.Errorf("source_type facet counts %d news, want %d: %v", news, c.newsCount, res.Facets["source_type"])
 			}
 		})
+	}
+}
+
+// TestHiddenQueryOnEitherSnapshot: the exclusion of hidden copies matches
+// exactly the hidden documents, through the numbers resolved on the
+// search's own snapshot and, after a write has moved the index on,
+// through the id lookup.
+func TestHiddenQueryOnEitherSnapshot(t *testing.T) {
+	ctx := context.Background()
+	ix := openTest(t)
+	var docs []Document
+	for i := range 4 {
+		docs = append(docs, Document{ID: fmt.Sprintf("copy%d", i), Title: "Compute plan", Text: copyOf(i)})
+	}
+	docs = append(docs, Document{ID: "other", Title: "Tariffs", Text: "A different text about steel tariffs."})
+	if _, err := ix.Put(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	uq, _, err := ix.Parse("compute", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden, err := ix.hiddenCopies(ctx, withFilter(uq, nil))
+	if err != nil || len(hidden) != 3 {
+		t.Fatalf("hidden %v (%v), want three of the four copies", hidden, err)
+	}
+	matched := func() ([]string, bool) {
+		adv, _ := ix.alias.Advanced()
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		_, fast := ix.linkedNumbers(r, hidden)
+		s, err := (&hiddenQuery{ix: ix, ids: hidden}).Searcher(ctx, r, ix.mapping, search.SearcherOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+		var out []string
+		for {
+			d, err := s.Next(sctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d == nil {
+				break
+			}
+			id, err := r.ExternalID(d.IndexInternalID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, id)
+		}
+		slices.Sort(out)
+		return out, fast
+	}
+	if got, fast := matched(); !slices.Equal(got, hidden) || !fast {
+		t.Errorf("same snapshot: matched %v (resolved numbers used: %v), want %v", got, fast, hidden)
+	}
+	if _, err := ix.Put(ctx, []Document{{ID: "later", Title: "Later", Text: "Another write moves the snapshot on."}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, fast := matched(); !slices.Equal(got, hidden) || fast {
+		t.Errorf("after a write: matched %v (resolved numbers used: %v), want %v by lookup", got, fast, hidden)
 	}
 }

@@ -246,12 +246,10 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	// Hidden copies are left out of the query itself, so that the total,
 	// the facets and every page count the same distinct documents. Which
 	// copies match is asked of the query without its ranking-only
-	// clauses: the same matches, fewer searchers.
-	hidden, err := ix.hiddenCopies(ctx, withFilter(hq, filter))
-	if err != nil {
-		return nil, err
-	}
-	top := excluding(withFilter(uq, filter), hidden)
+	// clauses: the same matches, fewer searchers. It is asked on another
+	// goroutine while the pruning plan and the facet sample, which do not
+	// depend on it, are read: a page is otherwise one core's work.
+	hiddenDone := concurrently(func() ([]string, error) { return ix.hiddenCopies(ctx, withFilter(hq, filter)) })
 	// A deep page whose ranked list is cached shows the list's total and
 	// facets (rankcache.go).
 	rank := ix.rankKey(q)
@@ -267,6 +265,7 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if !known && !q.RankingOnly && q.Sort == SortRelevance {
 		if plan := ix.planPruning(q); plan != nil && plan.bound > ix.exactFacetsLimit() && plan.cut(plan.bound) != nil {
 			if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
+				hiddenDone() // its goroutine ends before the request's does
 				return nil, err
 			}
 			if sample != nil {
@@ -275,6 +274,11 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 			}
 		}
 	}
+	hidden, err := hiddenDone()
+	if err != nil {
+		return nil, err
+	}
+	top := ix.excluding(withFilter(uq, filter), hidden)
 	res, err := ix.run(ctx, top, q, page{from: (q.Page - 1) * q.Size, size: q.Size, facets: !known && sample == nil && !q.RankingOnly, fields: !q.RankingOnly, highlight: hq, cut: cut, rank: rank})
 	if err != nil {
 		return nil, err
