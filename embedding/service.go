@@ -120,11 +120,15 @@ type Service struct {
 	// senders (shared.go).
 	source Source
 
-	mu       sync.Mutex
-	status   map[string]*DocStatus
-	intake   []*index.Document // documents to plan, in arrival order
-	plans    map[string]*plan  // documents waiting for vectors
-	waiting  map[string][]string
+	mu      sync.Mutex
+	status  map[string]*DocStatus
+	intake  []*index.Document // documents to plan, in arrival order
+	plans   map[string]*plan  // documents waiting for vectors
+	waiting map[string][]string
+	// inFlight holds the inputs a sender has taken and not yet filed: a
+	// document planned again meanwhile (queued by the start-up walk and by
+	// its write, say) waits for that request instead of sending its own.
+	inFlight map[string]bool
 	jobs     []job
 	planWake chan struct{} // intake has documents
 	jobWake  chan struct{} // jobs has inputs
@@ -194,7 +198,7 @@ func newService(m Embedder, local bool, cfg Config, storePath string, log *slog.
 	cache, _ := lru.New[string, []float32](cfg.CacheSize)
 	s := &Service{
 		cfg: cfg, model: m, local: local, store: st, vecs: newVectors(),
-		log: log, status: map[string]*DocStatus{}, plans: map[string]*plan{}, waiting: map[string][]string{},
+		log: log, status: map[string]*DocStatus{}, plans: map[string]*plan{}, waiting: map[string][]string{}, inFlight: map[string]bool{},
 		planWake: make(chan struct{}, 1), jobWake: make(chan struct{}, 1), cache: cache,
 	}
 	s.vecs.dims = st.Dims(cfg.Model)

@@ -304,3 +304,28 @@ func TestModelChangeReembedsAndQueryCache(t *testing.T) {
 		t.Errorf("model = %s", svc.Model())
 	}
 }
+
+// TestReplannedDocumentWaitsForItsRequest: a document queued again while
+// its inputs are out (the start-up walk and its own write both queue it)
+// waits for that request instead of sending the same inputs again.
+func TestReplannedDocumentWaitsForItsRequest(t *testing.T) {
+	srv := startEndpoint(t, 64)
+	srv.Delay = 500 * time.Millisecond
+	srv.SetFault(embeddingtest.Slow, 1)
+	r := newRig(t, srv, t.TempDir(), Config{Timeout: 5 * time.Second, Concurrency: 2})
+	ctx := context.Background()
+	if _, err := r.ix.Put(ctx, docsN(1, 30)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first request", func() bool { return srv.Requests() >= 1 })
+	first := srv.Inputs()
+	d, err := r.ix.Get(ctx, "doc-000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.svc.Enqueue(d)
+	waitFor(t, "embedding", func() bool { s := r.svc.Summary(); return s.Done == 1 && s.Pending == 0 })
+	if got := srv.Inputs(); got != first {
+		t.Errorf("the endpoint got %d inputs, want the first request's %d only", got, first)
+	}
+}

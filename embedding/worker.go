@@ -82,7 +82,7 @@ func (s *Service) plan(d *index.Document) error {
 	}
 	s.plans[d.ID] = p
 	for h := range p.missing {
-		if len(s.waiting[h]) == 0 {
+		if len(s.waiting[h]) == 0 && !s.inFlight[h] {
 			s.jobs = append(s.jobs, job{hash: h, input: inputs[h]})
 		}
 		s.waiting[h] = append(s.waiting[h], d.ID)
@@ -161,7 +161,10 @@ func (s *Service) sender(ctx context.Context) {
 		for len(s.jobs) > 0 && len(batch) < s.cfg.BatchSize {
 			j := s.jobs[0]
 			s.jobs = s.jobs[1:]
-			if len(s.waiting[j.hash]) > 0 { // nobody waits any more: skip
+			// Skipped when nobody waits any more, or when a request for
+			// the same input is out already.
+			if len(s.waiting[j.hash]) > 0 && !s.inFlight[j.hash] {
+				s.inFlight[j.hash] = true
 				batch = append(batch, j)
 			}
 		}
@@ -219,6 +222,7 @@ func (s *Service) embedBatch(ctx context.Context, batch []job) {
 			}
 		}
 		delete(s.waiting, j.hash)
+		delete(s.inFlight, j.hash)
 	}
 	s.mu.Unlock()
 	if err != nil {
