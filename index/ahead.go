@@ -30,6 +30,9 @@ func (analyzedField) Analyze() {}
 // lengths rule that has since changed; so a document missing here is only
 // work left to the writer, never a wrong index.
 func (ix *Index) analyzeAhead(docs []*Document) map[*Document]ahead {
+	if ix.repl != nil {
+		return nil // a replicated write goes to the log; the apply indexes it (replicated.go)
+	}
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
