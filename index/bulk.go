@@ -22,6 +22,7 @@ type BulkItem[T any] struct {
 type Bulk[T any] struct {
 	ctx    context.Context
 	ix     Putter
+	local  *Index // ix, when it is an Index: documents are prepared and analyzed ahead
 	report func([]BulkItem[T]) error
 	cur    []BulkItem[T]
 	size   weight
@@ -45,6 +46,7 @@ type Putter interface {
 func NewBulk[T any](ctx context.Context, ix Putter, report func([]BulkItem[T]) error) *Bulk[T] {
 	b := &Bulk[T]{ctx: ctx, ix: ix, report: report, jobs: make(chan bulkBatch[T]),
 		stop: make(chan struct{}), done: make(chan struct{})}
+	b.local, _ = ix.(*Index)
 	go b.write()
 	return b
 }
@@ -57,7 +59,7 @@ func NewBulk[T any](ctx context.Context, ix Putter, report func([]BulkItem[T]) e
 // document that fails to prepare is reported failed in its place; the
 // others go on.
 func (b *Bulk[T]) Add(tag T, doc Document) error {
-	if _, ok := b.ix.(*Index); ok {
+	if b.local != nil {
 		if err := doc.Prepare(); err != nil {
 			return b.Fail(tag, err)
 		}
@@ -101,8 +103,8 @@ func (b *Bulk[T]) send() error {
 	default:
 	}
 	job := bulkBatch[T]{items: b.cur}
-	if ix, ok := b.ix.(*Index); ok {
-		job.ready = ix.analyzeAhead(job.docs())
+	if b.local != nil {
+		job.ready = b.local.analyzeAhead(job.docs())
 	}
 	select {
 	case b.jobs <- job:
@@ -200,8 +202,8 @@ func (j bulkBatch[T]) docs() []*Document {
 // put writes one batch: prepared documents straight to an Index (see
 // Add), others through the Putter.
 func (b *Bulk[T]) put(docs []*Document, ready map[*Document]ahead) ([]PutResult, error) {
-	if ix, ok := b.ix.(*Index); ok {
-		return ix.putPrepared(b.ctx, docs, ready)
+	if b.local != nil {
+		return b.local.putPrepared(b.ctx, docs, ready)
 	}
 	plain := make([]Document, len(docs))
 	for i, d := range docs {

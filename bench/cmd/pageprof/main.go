@@ -210,15 +210,19 @@ func load(ctx context.Context, ix *index.Index, jsonl string, limit int, progres
 	defer bulk.Close()
 	for i := 0; limit == 0 || i < limit; i++ {
 		var d index.Document
-		if err := dec.Decode(&d); err == io.EOF {
+		if err = dec.Decode(&d); err == io.EOF {
+			err = nil
 			break
 		} else if err != nil {
-			return n, err
+			break
 		}
-		if err := bulk.Add(i, d); err != nil {
-			return n, err
+		if err = bulk.Add(i, d); err != nil {
+			break
 		}
 	}
-	err = bulk.Close()
+	// n is the writer's until Close returns.
+	if cerr := bulk.Close(); err == nil {
+		err = cerr
+	}
 	return n, err
 }
