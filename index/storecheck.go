@@ -31,11 +31,14 @@ type recheck struct {
 // checkStoreLater measures BM25's average lengths, then starts the walk,
 // then the check of the segments Open skipped; Close stops them.
 func (ix *Index) checkStoreLater() {
-	ix.walkStop = make(chan struct{})
+	// The goroutines keep their own copy of the channel: Close clears
+	// the field, possibly before the first of them has read it.
+	stop := make(chan struct{})
+	ix.walkStop = stop
 	ix.walkDone = make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-ix.walkStop
+		<-stop
 		cancel() // a rebuild started here stops too
 	}()
 	go func() {
@@ -44,7 +47,7 @@ func (ix *Index) checkStoreLater() {
 		// measure them (it waits for this measurement instead of repeating it).
 		ix.averages(ctx)
 		began := time.Now()
-		n, err := ix.store.walk(ix.walkStop)
+		n, err := ix.store.walk(stop)
 		if err != nil {
 			e := errStoreDamaged(filepath.Join(ix.dir, storeFile), err)
 			ix.storeDamage.Store(e)
@@ -61,7 +64,7 @@ func (ix *Index) checkStoreLater() {
 			ix.log.Debug("releasing the store's mapped pages", "err", err)
 		}
 		began = time.Now()
-		if err := recheckSegments(ix.recheck.dir, ix.recheck.segments, ix.walkStop); err != nil {
+		if err := recheckSegments(ix.recheck.dir, ix.recheck.segments, stop); err != nil {
 			ix.log.Error("index damaged; rebuilding it from stored documents", "index", filepath.Base(ix.recheck.dir), "err", err)
 			if _, err := ix.Rebuild(ctx); err != nil && ctx.Err() == nil {
 				ix.log.Error("rebuild of the damaged index", "err", err)
