@@ -52,11 +52,13 @@ func TestEstimatedFacets(t *testing.T) {
 		q      Query
 		approx bool
 	}{
-		// The page is searched among the 200 documents with both words
-		// (prune.go): the 2,000 matches are estimated.
+		// The page is searched among the documents whose score can reach
+		// it (prune.go, candidates.go): the 2,000 matches are estimated.
 		{"pruned page", Query{Text: "policy lighthouses"}, true},
-		// Every match is scored anyway, and counted as it is.
-		{"every document", Query{Text: "policy"}, false},
+		{"pruned one-word page", Query{Text: "policy"}, true},
+		// A quoted phrase is not pruned: every match is scored, and
+		// counted as it is.
+		{"every document", Query{Text: `"policy memo"`}, false},
 		{"every document, newest first", Query{Text: "energy", Sort: SortNewest}, false},
 		{"twenty documents", Query{Text: "beacons"}, false},
 	} {

@@ -38,17 +38,39 @@ type pruning struct {
 	bound float64
 	// used is set when the pruned window was exact and served the page.
 	used bool
+	// cands, when set, restricts instead to the documents whose score
+	// bound is highest, and bounds the rest (candidates.go).
+	cands *candidates
 }
 
 // restricted is top limited to the documents that can reach the page.
 func (p *pruning) restricted(top query.Query) query.Query {
+	if p.cands != nil {
+		return p.cands.within(top)
+	}
 	return bleve.NewConjunctionQuery(top, p.restrict)
+}
+
+// count returns the exact number of matches when the pruned search
+// counted them (candidates.go), hidden copies and filters aside.
+func (p *pruning) count() (uint64, bool) {
+	if p.cands == nil {
+		return 0, false
+	}
+	return p.cands.count()
 }
 
 // holds reports whether a window of hits, in score order, from the
 // restricted search is the full search's window.
 func (p *pruning) holds(hits search.DocumentMatchCollection, window int) bool {
-	return len(hits) >= window && hits[window-1].Score > p.bound
+	bound := p.bound
+	if p.cands != nil {
+		var ran bool
+		if bound, ran = p.cands.bound(); !ran {
+			return false
+		}
+	}
+	return len(hits) >= window && hits[window-1].Score > bound
 }
 
 // maxPrunedClauses is the most clauses a pruned query has. A pasted
@@ -88,6 +110,7 @@ type prunePlan struct {
 	ps      []*posting
 	clauses int  // of the query's top-level disjunction (queryClauses)
 	rules   bool // the words rule applies
+	long    bool // searched by its kept words (longquery.go)
 	// bound is the most documents can match: each word's widest posting,
 	// summed, and at most the collection.
 	bound uint64
@@ -151,7 +174,8 @@ func (ix *Index) planPruning(q Query) *prunePlan {
 	for _, df := range widest {
 		bound += df
 	}
-	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), bound: min(bound, n)}
+	_, long, _ := compiler{ix: ix}.capLong(e)
+	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), long: long != nil, bound: min(bound, n)}
 }
 
 // cut splits the plan for matches estimated at matches, or returns nil

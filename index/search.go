@@ -263,14 +263,23 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	var estimate uint64 // the sample's estimate of the total
 	var cut *pruning
 	if !known && !q.RankingOnly && q.Sort == SortRelevance {
-		if plan := ix.planPruning(q); plan != nil && plan.bound > ix.exactFacetsLimit() && plan.cut(plan.bound) != nil {
-			if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
-				hiddenDone() // its goroutine ends before the request's does
-				return nil, err
+		if plan := ix.planPruning(q); plan != nil && plan.bound > ix.exactFacetsLimit() {
+			bound := ix.boundCut(plan, avgOf(uq)) // candidates.go
+			if bound != nil {
+				bound.cands.keep, _ = page{from: (q.Page - 1) * q.Size, size: q.Size, rank: rank}.window()
+				bound.cands.prefetch(ctx, ix, uq)
+			}
+			if bound != nil || plan.cut(plan.bound) != nil {
+				if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
+					hiddenDone() // its goroutine ends before the request's does
+					return nil, err
+				}
 			}
 			if sample != nil {
 				estimate = ix.estimateTotal(sample)
-				cut = plan.cut(estimate)
+				if cut = bound; cut == nil {
+					cut = plan.cut(estimate)
+				}
 			}
 		}
 	}
@@ -287,6 +296,9 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 		shown = listShown{total: res.Total, facets: res.Facets, facetsApproximate: sample != nil, totalApproximate: cut != nil && cut.used}
 		if shown.totalApproximate {
 			shown.total = estimate
+			if n, ok := cut.count(); ok && filter == nil {
+				shown.total, shown.totalApproximate = n-min(n, uint64(len(hidden))), false
+			}
 		}
 		if sample != nil {
 			shown.facets = scaleFacets(sample, shown.total)
@@ -405,12 +417,11 @@ func (ix *Index) runByScore(ctx context.Context, top query.Query, q Query, p pag
 // them in the rank cache for the pages after it.
 func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p page) (res *bleve.SearchResult, whole bool, err error) {
 	want := p.from + p.size
-	window := want + tieSlack
-	ahead := p.rank != "" && (p.from > 0 || p.size >= rankAheadSize)
-	if ahead {
-		window = min(MaxWindow, max(rankAhead, 2*want)) + tieSlack
-	}
+	window, ahead := p.window()
 	if p.cut != nil && !p.facets {
+		if p.cut.cands != nil {
+			p.cut.cands.keep = window
+		}
 		cut, err := ix.search(ctx, newRequest(p.cut.restricted(top), q, page{}, 0, window, byScore))
 		if err != nil {
 			return nil, false, err
@@ -444,6 +455,16 @@ func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p pa
 	}
 	res.Hits = hits[min(p.from, len(hits)):min(want, len(hits))]
 	return res, false, nil
+}
+
+// window is how many hits by score rankByScore reads for the page, and
+// whether it reads ahead for the pages after it.
+func (p page) window() (int, bool) {
+	want := p.from + p.size
+	if p.rank != "" && (p.from > 0 || p.size >= rankAheadSize) {
+		return min(MaxWindow, max(rankAhead, 2*want)) + tieSlack, true
+	}
+	return want + tieSlack, false
 }
 
 // tieSlack is how many hits past the page runByScore reads, so that

@@ -1,0 +1,316 @@
+package index
+
+import (
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"math"
+
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// bounds computes documents' score bounds for a plain-word query from
+// its postings (candidates.go): what each word and field can add, read
+// on one snapshot so that document frequencies are the searcher's own.
+type bounds struct {
+	lists []boundList // the postings read, one per word and field
+	// gap is the most positions between a word and the next in a phrase
+	// of the two: stop words typed between them leave gaps.
+	gap     []uint64
+	spare   [][2]*boundList
+	words   int
+	clauses int
+	rules   bool
+}
+
+// boundList is one word's postings in one field, with the weights bleve
+// scores them by there: BM25 in the word's own score (weight: field
+// weight · idf²) and in a phrase bonus (idf², field weight 1), and the
+// tf-idf of the phrase's term searcher (tfidf: idf², before √tf·norm).
+type boundList struct {
+	word, field int // field: 0 text, 1 title
+	term, name  string
+	weight, w1  float64
+	tfidf       float64
+	avg         float64
+	spare       bool // not read: bounded at its highest
+	reader      bindex.TermFieldReader
+	tfd         bindex.TermFieldDoc
+	doc         uint64 // current document; math.MaxUint64 when done
+	tf          uint64
+	norm        float64
+}
+
+var boundFields = [2]struct {
+	name      string
+	weight    float64
+	proximity float64
+}{{"text", 1, proximityBoost}, {"title", bm25Title, titleProximityBoost}}
+
+// spareShare is the share of a word once at the average length below
+// which a posting list is not read but bounded at its highest: only
+// lists whose idf is close to nothing (a word in nearly every title).
+const spareShare = 0.01
+
+// norm is the query norm bleve scales tf-idf term scores by (the phrase
+// bonus's exact phrases).
+func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg map[string]float64, norm float64) (*bounds, error) {
+	n, err := r.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	b := &bounds{words: len(plan.words), clauses: plan.clauses, rules: plan.rules, spare: make([][2]*boundList, len(plan.words))}
+	for i := 0; i+1 < len(plan.words); i++ {
+		between := uint64(plan.words[i+1].clause - plan.words[i].clause - 1)
+		b.gap = append(b.gap, 1+3*between) // a stop-word clause is a token or few
+	}
+	guess := 0.0
+	for i, w := range plan.words {
+		for f, fd := range boundFields {
+			tr, err := r.TermFieldReader(ctx, []byte(w.term), fd.name, false, false, false)
+			if err != nil {
+				return nil, err
+			}
+			df := float64(tr.Count())
+			tr.Close()
+			if df == 0 {
+				continue
+			}
+			docs := float64(n)
+			idf := math.Pow(math.Log(1+(docs-df+0.5)/(df+0.5)), bm25IDFPower)
+			tidf := 1 + math.Log(docs/(df+1))
+			l := boundList{word: i, field: f, term: w.term, name: fd.name, weight: fd.weight * idf, w1: idf,
+				tfidf: tidf * tidf * norm, avg: avg[fd.name]}
+			if f == 0 {
+				guess += l.weight / (1 + bm25K1)
+			}
+			b.lists = append(b.lists, l)
+		}
+	}
+	for i := range b.lists {
+		l := &b.lists[i]
+		if l.weight < spareShare*guess {
+			l.spare = true
+			b.spare[l.word][l.field] = l
+		}
+	}
+	return b, nil
+}
+
+// anySpare reports whether a posting list is bounded without being read.
+func (b *bounds) anySpare() bool {
+	for _, l := range b.lists {
+		if l.spare {
+			return true
+		}
+	}
+	return false
+}
+
+// score is bm25Field.score's factor tf/(tf + k1·norm) for one posting.
+func (l *boundList) score(tf uint64, norm float64) float64 {
+	t := float64(tf)
+	k := 1.0
+	if norm > 0 && l.avg > 0 {
+		length := max(1/(norm*norm), bm25MinLength*l.avg)
+		k = 1 - bm25B + bm25B*length/l.avg
+	}
+	return t / (t + bm25K1*k)
+}
+
+// spareOnly bounds a document that holds none of the read postings.
+func (b *bounds) spareOnly() float64 {
+	var at docBound
+	at.reset(b.words)
+	return b.total(&at)
+}
+
+// docBound gathers one document's postings.
+type docBound struct {
+	held         [maxPrunedClauses][2]bool
+	bm, b1, tfid [maxPrunedClauses][2]float64
+	pos          [maxPrunedClauses][2][]uint64 // of held postings; nil for spare ones
+}
+
+func (d *docBound) reset(words int) {
+	for i := range words {
+		d.held[i] = [2]bool{}
+	}
+}
+
+// total is the document's bound: exact BM25 for the postings it holds,
+// the highest for spare ones, the coordination factor of the words it may
+// hold, a phrase bonus wherever two neighbouring words may both be, and
+// the words rule's tier. A spare posting's highest BM25 is its weight
+// (tf → ∞) and its highest tf-idf factor 1 (√tf·norm ≤ 1: tf ≤ length).
+func (b *bounds) total(d *docBound) float64 {
+	m := 0
+	sum := 0.0
+	var held [maxPrunedClauses][2]bool
+	var bm, b1, tfid [maxPrunedClauses][2]float64
+	for i := range b.words {
+		word := false
+		for f := range 2 {
+			switch {
+			case d.held[i][f]:
+				held[i][f], bm[i][f], b1[i][f], tfid[i][f] = true, d.bm[i][f], d.b1[i][f], d.tfid[i][f]
+			case b.spare[i][f] != nil:
+				d.pos[i][f] = nil
+				s := b.spare[i][f]
+				held[i][f], bm[i][f], b1[i][f], tfid[i][f] = true, s.weight, s.w1, s.tfidf
+			default:
+				continue
+			}
+			word = true
+			sum += bm[i][f]
+		}
+		if word {
+			m++
+		}
+	}
+	if m == 0 {
+		return 0
+	}
+	score := sum * float64(min(m, b.clauses)) / float64(max(b.clauses, 1))
+	for f, fd := range boundFields {
+		for i := 0; i+1 < b.words; i++ {
+			if held[i][f] && held[i+1][f] && near(d.pos[i][f], d.pos[i+1][f], b.gap[i]) {
+				score += fd.proximity * (b1[i][f] + b1[i+1][f] + tfid[i][f] + tfid[i+1][f])
+			}
+		}
+	}
+	score *= boundMargin
+	if b.rules {
+		score += wordsTier * float64(m) * float64(m) / float64(b.words) * boundMargin
+	}
+	return score
+}
+
+// scanned is what a scan of some documents found.
+type scanned struct {
+	best    boundHeap // the best-bounded documents
+	rest    float64   // the best bound of the others
+	visited uint64    // documents holding a read posting
+}
+
+// scan reads the postings of documents lo ≤ number < hi and returns the
+// keep best-bounded ones with the best bound of the others.
+func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int) (scanned, error) {
+	lists := make([]*boundList, 0, len(b.lists))
+	for i := range b.lists {
+		if b.lists[i].spare {
+			continue
+		}
+		l := b.lists[i] // a copy: each half reads its own
+		tr, err := r.TermFieldReader(ctx, []byte(l.term), l.name, true, true, true)
+		if err != nil {
+			closeLists(lists)
+			return scanned{}, err
+		}
+		l.reader = tr
+		lists = append(lists, &l)
+	}
+	defer closeLists(lists)
+	var start [8]byte
+	binary.BigEndian.PutUint64(start[:], lo)
+	for _, l := range lists {
+		var d *bindex.TermFieldDoc
+		var err error
+		if lo == 0 {
+			d, err = l.reader.Next(l.tfd.Reset())
+		} else {
+			d, err = l.reader.Advance(start[:], l.tfd.Reset())
+		}
+		if err != nil {
+			return scanned{}, err
+		}
+		l.set(d, hi)
+	}
+	h := make(boundHeap, 0, keep+1)
+	rest := 0.0
+	var at docBound
+	var visited uint64
+	for ; ; visited++ {
+		if visited&8191 == 0 {
+			if err := ctx.Err(); err != nil {
+				return scanned{}, err
+			}
+		}
+		doc := uint64(math.MaxUint64)
+		for _, l := range lists {
+			doc = min(doc, l.doc)
+		}
+		if doc == math.MaxUint64 {
+			break
+		}
+		at.reset(b.words)
+		for _, l := range lists {
+			if l.doc != doc {
+				continue
+			}
+			s := l.score(l.tf, l.norm)
+			i, f := l.word, l.field
+			at.held[i][f] = true
+			at.bm[i][f] = l.weight * s
+			at.b1[i][f] = l.w1 * s
+			at.tfid[i][f] = l.tfidf * math.Sqrt(float64(l.tf)) * l.norm
+			at.pos[i][f] = at.pos[i][f][:0]
+			for _, v := range l.tfd.Vectors {
+				at.pos[i][f] = append(at.pos[i][f], v.Pos)
+			}
+			d, err := l.reader.Next(l.tfd.Reset())
+			if err != nil {
+				return scanned{}, err
+			}
+			l.set(d, hi)
+		}
+		u := b.total(&at)
+		switch {
+		case len(h) < keep:
+			heap.Push(&h, bounded{doc: doc, score: u})
+		case u > h[0].score:
+			rest = max(rest, h[0].score)
+			h[0] = bounded{doc: doc, score: u}
+			heap.Fix(&h, 0)
+		default:
+			rest = max(rest, u)
+		}
+	}
+	return scanned{best: h, rest: rest, visited: visited}, nil
+}
+
+// set moves the list onto d, or past its end at hi.
+func (l *boundList) set(d *bindex.TermFieldDoc, hi uint64) {
+	if d == nil || len(d.ID) != 8 {
+		l.doc = math.MaxUint64
+		return
+	}
+	doc := binary.BigEndian.Uint64(d.ID)
+	if doc >= hi {
+		l.doc = math.MaxUint64
+		return
+	}
+	l.doc, l.tf, l.norm = doc, d.Freq, d.Norm
+}
+
+// near reports whether a position of b follows one of a by 1 to gap, or
+// either is not known (nil: a spare posting, assumed anywhere).
+func near(a, b []uint64, gap uint64) bool {
+	if a == nil || b == nil {
+		return true
+	}
+	for _, p := range a {
+		for _, q := range b {
+			if q > p && q-p <= gap {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func closeLists(lists []*boundList) {
+	for _, l := range lists {
+		l.reader.Close()
+	}
+}

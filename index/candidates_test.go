@@ -1,0 +1,94 @@
+package index
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+)
+
+// TestBoundsHoldScores: for every document a plain-word query matches,
+// the bound read from its postings (bounds.go) is at least the score
+// bleve gives it, so that a document outside the candidates can never
+// outscore the page. Queries of one to four words, with and without the
+// words rule, stop words between them, a repeated word, a word in every
+// title (read as spare) and words absent from titles.
+func TestBoundsHoldScores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the SOTU bounds comparison")
+	}
+	_, ix := pruningIndex(t, 3)
+	ctx := context.Background()
+	adv, err := ix.alias.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n, _ := r.DocCount()
+	for _, text := range []string{"war", "people nation", "united states", "state union address", "well government great britain",
+		"protect nations peoples", "the people of the nation", "war war peace", "last year alone", "congress nation public interest",
+		"islands against united", "income year less month", "fellow citizens", "great britain"} {
+		uq, _, err := ix.Parse(text, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := ix.planPruning(Query{Text: text})
+		if plan == nil {
+			t.Fatalf("%q was not planned", text)
+		}
+		cut := ix.boundCut(plan, avgOf(uq))
+		if cut == nil {
+			t.Fatalf("%q has no bound cut", text)
+		}
+		s, err := uq.Searcher(ctx, r, ix.mapping, search.SearcherOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		norm := queryNorm(s)
+		s.Close()
+		b, err := newBounds(ctx, r, plan, cut.cands.avg, norm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.scan(ctx, r, 0, math.MaxUint64, int(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := map[uint64]float64{}
+		for _, d := range got.best {
+			bound[d.doc] = d.score
+		}
+		res, err := ix.alias.Search(bleve.NewSearchRequestOptions(uq, int(n), 0, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b.anySpare() && uint64(len(res.Hits)) != got.visited {
+			t.Errorf("%q: the scan visited %d documents, the query matches %d", text, got.visited, len(res.Hits))
+		}
+		spare, tight := b.spareOnly(), 0
+		for _, h := range res.Hits {
+			id, err := r.InternalID(h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, ok := bound[binary.BigEndian.Uint64(id)]
+			if !ok {
+				u = spare // holds only postings that were not read
+			}
+			if h.Score > u*boundMargin {
+				t.Fatalf("%q: %s scores %.9g above its bound %.9g", text, h.ID, h.Score, u)
+			}
+			if h.Score > 0.95*u {
+				tight++
+			}
+		}
+		t.Logf("%q: %d matches, %d within 5%% of their bound", text, len(res.Hits), tight)
+	}
+}
