@@ -146,23 +146,16 @@ func (d *docBound) reset(words int) {
 func (b *bounds) total(d *docBound) float64 {
 	m := 0
 	sum := 0.0
-	var held [maxPrunedClauses][2]bool
-	var bm, b1, tfid [maxPrunedClauses][2]float64
 	for i := range b.words {
 		word := false
 		for f := range 2 {
-			switch {
-			case d.held[i][f]:
-				held[i][f], bm[i][f], b1[i][f], tfid[i][f] = true, d.bm[i][f], d.b1[i][f], d.tfid[i][f]
-			case b.spare[i][f] != nil:
-				d.pos[i][f] = nil
-				s := b.spare[i][f]
-				held[i][f], bm[i][f], b1[i][f], tfid[i][f] = true, s.weight, s.w1, s.tfidf
-			default:
-				continue
+			if d.held[i][f] {
+				sum += d.bm[i][f]
+				word = true
+			} else if s := b.spare[i][f]; s != nil {
+				sum += s.weight
+				word = true
 			}
-			word = true
-			sum += bm[i][f]
 		}
 		if word {
 			m++
@@ -174,8 +167,13 @@ func (b *bounds) total(d *docBound) float64 {
 	score := sum * float64(min(m, b.clauses)) / float64(max(b.clauses, 1))
 	for f, fd := range boundFields {
 		for i := 0; i+1 < b.words; i++ {
-			if held[i][f] && held[i+1][f] && near(d.pos[i][f], d.pos[i+1][f], b.gap[i]) {
-				score += fd.proximity * (b1[i][f] + b1[i+1][f] + tfid[i][f] + tfid[i+1][f])
+			b1a, ta, pa, ok := d.phrasePart(b, i, f)
+			if !ok {
+				continue
+			}
+			b1b, tb, pb, ok := d.phrasePart(b, i+1, f)
+			if ok && near(pa, pb, b.gap[i]) {
+				score += fd.proximity * (b1a + b1b + ta + tb)
 			}
 		}
 	}
@@ -186,16 +184,32 @@ func (b *bounds) total(d *docBound) float64 {
 	return score
 }
 
+// phrasePart is what word i adds to a phrase bonus in field f at most,
+// with its positions (nil: spare, anywhere), or false when the document
+// cannot hold it there.
+func (d *docBound) phrasePart(b *bounds, i, f int) (b1, tfidf float64, pos []uint64, ok bool) {
+	if d.held[i][f] {
+		return d.b1[i][f], d.tfid[i][f], d.pos[i][f], true
+	}
+	if s := b.spare[i][f]; s != nil {
+		return s.w1, s.tfidf, nil, true
+	}
+	return 0, 0, nil, false
+}
+
 // scanned is what a scan of some documents found.
 type scanned struct {
 	best    boundHeap // the best-bounded documents
 	rest    float64   // the best bound of the others
 	visited uint64    // documents holding a read posting
+	sampled uint64    // of them, in the facet sample (tallied)
 }
 
 // scan reads the postings of documents lo ≤ number < hi and returns the
-// keep best-bounded ones with the best bound of the others.
-func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int) (scanned, error) {
+// keep best-bounded ones with the best bound of the others. With a tally,
+// it also counts the facets of the visited documents in the facet sample
+// (facetsample.go), as the sample's own search would.
+func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int, tally *facetTally) (scanned, error) {
 	lists := make([]*boundList, 0, len(b.lists))
 	for i := range b.lists {
 		if b.lists[i].spare {
@@ -226,10 +240,33 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 		}
 		l.set(d, hi)
 	}
+	var mark *boundList // the sample mark's postings, when tallying
+	if tally != nil {
+		if err := tally.start(r); err != nil {
+			return scanned{}, err
+		}
+		tr, err := r.TermFieldReader(ctx, []byte("1"), sampleField, false, false, false)
+		if err != nil {
+			return scanned{}, err
+		}
+		mark = &boundList{reader: tr}
+		defer tr.Close()
+		var d *bindex.TermFieldDoc
+		if lo == 0 {
+			d, err = tr.Next(mark.tfd.Reset())
+		} else {
+			d, err = tr.Advance(start[:], mark.tfd.Reset())
+		}
+		if err != nil {
+			return scanned{}, err
+		}
+		mark.set(d, hi)
+	}
+	var id [8]byte
 	h := make(boundHeap, 0, keep+1)
 	rest := 0.0
 	var at docBound
-	var visited uint64
+	var visited, sampled uint64
 	for ; ; visited++ {
 		if visited&8191 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -264,6 +301,22 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			}
 			l.set(d, hi)
 		}
+		if mark != nil {
+			for mark.doc < doc {
+				d, err := mark.reader.Next(mark.tfd.Reset())
+				if err != nil {
+					return scanned{}, err
+				}
+				mark.set(d, hi)
+			}
+			if mark.doc == doc {
+				sampled++
+				binary.BigEndian.PutUint64(id[:], doc)
+				if err := tally.record(id[:]); err != nil {
+					return scanned{}, err
+				}
+			}
+		}
 		u := b.total(&at)
 		switch {
 		case len(h) < keep:
@@ -276,7 +329,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			rest = max(rest, u)
 		}
 	}
-	return scanned{best: h, rest: rest, visited: visited}, nil
+	return scanned{best: h, rest: rest, visited: visited, sampled: sampled}, nil
 }
 
 // set moves the list onto d, or past its end at hi.
@@ -313,4 +366,24 @@ func closeLists(lists []*boundList) {
 	for _, l := range lists {
 		l.reader.Close()
 	}
+}
+
+// bounded is one document and its bound.
+type bounded struct {
+	doc   uint64
+	score float64
+}
+
+// boundHeap is a min-heap of bounds: its root is the first to leave.
+type boundHeap []bounded
+
+func (h boundHeap) Len() int           { return len(h) }
+func (h boundHeap) Less(i, j int) bool { return h[i].score < h[j].score }
+func (h boundHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *boundHeap) Push(x any)        { *h = append(*h, x.(bounded)) }
+func (h *boundHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

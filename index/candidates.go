@@ -1,15 +1,14 @@
 package index
 
 import (
-	"container/heap"
+	"cmp"
 	"context"
-	"encoding/binary"
 	"math"
 	"reflect"
 	"slices"
-	"sort"
 	"sync"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -37,36 +36,77 @@ import (
 // document is taken to hold them at their highest score, and a document
 // holding only them is bounded as a whole.
 
-// candidateSpare is how many times the window's hits are scored: the
+// candidateStages are how many candidates are scored, as multiples of the
+// page window (and at least candidateMin times the stage's place): the
 // bounds overstate the scores (a phrase's tf-idf is taken at its most,
 // spare postings at their highest), so the window's last score must
-// clear the bound of a document ranked well below it.
-const candidateSpare = 4
+// clear the bound of a document ranked below it. Two windows' worth
+// serve most pages; when they do not, four are scored before the full
+// search runs.
+var candidateStages = [...]int{2, 4}
 
-// candidateMin is the fewest candidates scored.
-const candidateMin = 256
+// candidateMin is the fewest candidates the first stage scores.
+const candidateMin = 128
 
 // boundMargin covers the order of floating-point sums, which differs
 // between the bound and bleve's score.
 const boundMargin = 1 + 1e-9
 
-// candidates is a bound cut's choice: the best-bounded documents of the
-// snapshot searched, and the best bound of the rest.
+// candidates is a bound cut: what it chose, and how many of them the
+// last restricted search scored.
 type candidates struct {
 	plan *prunePlan
 	avg  map[string]float64 // what the searched query's BM25 words use
-	keep int                // the page window: set by the search
+	keep int                // the page window
+	// tally, when set, has the prefetch count the facet sample as well
+	// (sampleTally): the sample's own search advanced every posting list
+	// to each sampled document, a quarter of a broad page's time.
+	tally *facetTally
 
-	mu      sync.Mutex
-	ran     bool
-	rest    float64 // the highest bound of a document not kept
-	matches uint64  // documents holding a read posting
-	counted bool    // every posting list was read: matches counts the query's
-	pre     *prefetched
+	mu   sync.Mutex
+	pre  *chosen // prefetched, perhaps still being chosen
+	used *chosen // what the last restricted search chose from
+	n    int     // how many of used.ranked it scored
 }
 
-// boundCut returns the bound cut of plan, or nil when the query is not plain single-term words that all
-// occur (the coordination factors would not be what the bound assumes).
+// chosen is the best-bounded documents of one snapshot.
+type chosen struct {
+	reader bindex.IndexReader
+	norm   float64
+	keep   int
+	done   chan struct{} // closed once chosen
+	ranked []bounded     // best bound first
+	worst  float64       // the best bound of a document not ranked
+	// matches is the documents holding a read posting: the query's
+	// matches when counted (every posting list was read).
+	matches uint64
+	counted bool
+	sample  *bleve.SearchResult // the facet sample's count and facets, when tallied
+	err     error
+}
+
+// rest is the best bound of a document outside the first n.
+func (ch *chosen) rest(n int) float64 {
+	r := ch.worst
+	if n < len(ch.ranked) {
+		r = max(r, ch.ranked[n].score)
+	}
+	return r * boundMargin
+}
+
+// ids returns the first n documents' numbers, in order.
+func (ch *chosen) ids(n int) []uint64 {
+	nums := make([]uint64, 0, min(n, len(ch.ranked)))
+	for _, d := range ch.ranked[:min(n, len(ch.ranked))] {
+		nums = append(nums, d.doc)
+	}
+	slices.Sort(nums)
+	return nums
+}
+
+// boundCut returns the bound cut of plan, or nil when the query is not
+// plain single-term words that all occur (the coordination factors would
+// not be what the bound assumes).
 func (ix *Index) boundCut(plan *prunePlan, avg map[string]float64) *pruning {
 	if plan.long || avg == nil || len(plan.words) > maxPrunedClauses {
 		return nil
@@ -88,18 +128,41 @@ func (ix *Index) boundCut(plan *prunePlan, avg map[string]float64) *pruning {
 	return &pruning{cands: &candidates{plan: plan, avg: avg}}
 }
 
-// bound returns the best bound of a document the cut's restricted search
-// did not visit, or false when the cut has not searched.
+// stages returns how many candidates each restricted search scores.
+func (c *candidates) stages() []int {
+	out := make([]int, len(candidateStages))
+	for i, m := range candidateStages {
+		out[i] = max((i+1)*candidateMin, m*c.keep)
+	}
+	return out
+}
+
+// bound returns the best bound of a document the last restricted search
+// did not score, or false when none has searched.
 func (c *candidates) bound() (float64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.rest, c.ran
+	if c.used == nil {
+		return 0, false
+	}
+	return c.used.rest(c.n), true
 }
 
-// within returns top limited to the candidates, which it chooses on the
+// count returns how many documents the query matched, hidden copies and
+// filters aside, when the search read every posting list.
+func (c *candidates) count() (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.used == nil || !c.used.counted {
+		return 0, false
+	}
+	return c.used.matches, true
+}
+
+// within returns top limited to the n best-bounded documents of the
 // snapshot it is searched on.
-func (c *candidates) within(top query.Query) query.Query {
-	return &candidateSearch{c: c, top: top}
+func (c *candidates) within(top query.Query, n int) query.Query {
+	return &candidateSearch{c: c, top: top, n: n}
 }
 
 // candidateSearch is a query searched only among candidates: every
@@ -110,6 +173,7 @@ func (c *candidates) within(top query.Query) query.Query {
 type candidateSearch struct {
 	c   *candidates
 	top query.Query
+	n   int
 }
 
 // Searcher implements query.Query.
@@ -120,12 +184,17 @@ func (q *candidateSearch) Searcher(ctx context.Context, r bindex.IndexReader, m 
 		return nil, err
 	}
 	norm := queryNorm(s)
-	if ids, ok := q.c.early(r, norm); ok {
-		cr.ids = ids
-	} else if cr.ids, err = q.c.choose(ctx, r, norm); err != nil {
-		s.Close()
-		return nil, err
+	ch := q.c.early(r, norm)
+	if ch == nil {
+		if ch, err = q.c.choose(ctx, r, norm, nil); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
+	cr.ids = ch.ids(q.n)
+	q.c.mu.Lock()
+	q.c.used, q.c.n = ch, q.n
+	q.c.mu.Unlock()
 	return s, nil
 }
 
@@ -141,9 +210,9 @@ func queryNorm(s search.Searcher) float64 {
 }
 
 // prefetch chooses the candidates on the live snapshot on goroutines of
-// their own, while the request reads its facet sample and hidden copies:
-// the search uses them when it searches the same snapshot with the same
-// query norm (uq's: filters and exclusions weigh nothing).
+// their own, while the request reads its hidden copies: the search uses
+// them when it searches the same snapshot with the same query norm (uq's:
+// filters and exclusions weigh nothing).
 func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 	ix.swapMu.RLock()
 	adv, err := ix.alias.Advanced()
@@ -155,72 +224,72 @@ func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 	if err != nil || r == nil {
 		return
 	}
-	done := make(chan struct{})
+	pre := &chosen{reader: r, keep: c.keep, done: make(chan struct{})}
 	c.mu.Lock()
-	c.pre = &prefetched{reader: r, done: done, keep: c.keep}
-	pre := c.pre
+	c.pre = pre
 	c.mu.Unlock()
 	go func() {
-		defer close(done)
+		defer close(pre.done)
 		defer r.Close()
 		s, err := uq.Searcher(ctx, r, ix.mapping, search.SearcherOptions{})
 		if err != nil {
+			pre.err = err
 			return
 		}
-		pre.norm = queryNorm(s)
+		norm := queryNorm(s)
 		s.Close()
-		pre.ids, pre.err = c.choose(ctx, r, pre.norm)
+		ch, err := c.choose(ctx, r, norm, c.tally)
+		if err != nil {
+			pre.err = err
+			return
+		}
+		pre.norm, pre.ranked, pre.worst, pre.matches, pre.counted, pre.sample = norm, ch.ranked, ch.worst, ch.matches, ch.counted, ch.sample
 	}()
 }
 
-// prefetched is what prefetch chose, on which snapshot and for which norm.
-type prefetched struct {
-	reader bindex.IndexReader
-	keep   int
-	done   chan struct{}
-	norm   float64
-	ids    []uint64
-	err    error
-}
-
-// early returns the prefetched candidates when they were chosen on r for
-// norm.
-func (c *candidates) early(r bindex.IndexReader, norm float64) ([]uint64, bool) {
+// early returns the prefetched choice when it was made on r for norm.
+func (c *candidates) early(r bindex.IndexReader, norm float64) *chosen {
 	c.mu.Lock()
 	pre := c.pre
 	c.mu.Unlock()
 	if pre == nil || pre.reader != r || pre.keep != c.keep {
-		return nil, false
+		return nil
 	}
 	<-pre.done
 	if pre.err != nil || pre.norm != norm {
-		return nil, false
+		return nil
 	}
-	return pre.ids, true
+	return pre
 }
 
-// choose reads the postings on snapshot r and returns the numbers of the
-// keep best-bounded documents, in order.
-func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm float64) ([]uint64, error) {
+// choose reads the postings on snapshot r and ranks its best-bounded
+// documents, enough for every stage; with a tally it also counts the
+// facet sample when every posting list is read (a document holding only
+// spare postings is not visited).
+func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm float64, tally *facetTally) (*chosen, error) {
 	b, err := newBounds(ctx, r, c.plan, c.avg, norm)
 	if err != nil {
 		return nil, err
 	}
-	keep := max(candidateMin, candidateSpare*c.keep)
+	stages := c.stages()
+	keep := stages[len(stages)-1]
 	n, err := r.DocCount()
 	if err != nil {
 		return nil, err
 	}
+	var tallies [2]*facetTally
+	if tally != nil && !b.anySpare() {
+		tallies = [2]*facetTally{tally.fresh(), tally.fresh()}
+	}
 	// Two halves of the document numbers, one a core.
-	mid := n / 2
 	var halves [2]scanned
 	var errs [2]error
 	var wg sync.WaitGroup
-	for i, span := range [2][2]uint64{{0, mid}, {mid, math.MaxUint64}} {
+	for i, span := range [2][2]uint64{{0, n / 2}, {n / 2, math.MaxUint64}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			halves[i], errs[i] = b.scan(ctx, r, span[0], span[1], keep)
+			halves[i], errs[i] = b.scan(ctx, r, span[0], span[1], keep, tallies[i])
 		}()
 	}
 	wg.Wait()
@@ -229,117 +298,40 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 			return nil, err
 		}
 	}
-	// The halves' best, as one list of keep.
-	h := append(halves[0].best, halves[1].best...)
-	heap.Init(&h)
-	worst := max(halves[0].rest, halves[1].rest, b.spareOnly())
-	for h.Len() > keep {
-		worst = max(worst, heap.Pop(&h).(bounded).score)
+	ranked := append(halves[0].best, halves[1].best...)
+	slices.SortFunc(ranked, func(a, b bounded) int { return cmp.Compare(b.score, a.score) })
+	ch := &chosen{reader: r, norm: norm, keep: c.keep, worst: max(halves[0].rest, halves[1].rest, b.spareOnly()),
+		matches: halves[0].visited + halves[1].visited, counted: !b.anySpare()}
+	if len(ranked) > keep {
+		ch.worst = max(ch.worst, ranked[keep].score)
+		ranked = ranked[:keep]
 	}
-	nums := make([]uint64, len(h))
-	for i, d := range h {
-		nums[i] = d.doc
+	ch.ranked = ranked
+	if tallies[0] != nil {
+		tallies[0].add(tallies[1])
+		ch.sample = &bleve.SearchResult{Total: halves[0].sampled + halves[1].sampled, Facets: tallies[0].results()}
 	}
-	slices.Sort(nums)
+	return ch, nil
+}
+
+// sample returns the facet sample the prefetch tallied, as sampleFacets
+// would (nil when the matches are few enough to count exactly), or false
+// when it did not tally one.
+func (c *candidates) sample(limit uint64) (*bleve.SearchResult, bool) {
 	c.mu.Lock()
-	c.ran, c.rest = true, worst*boundMargin
-	// With every posting list read, the documents visited are the
-	// query's matches.
-	c.matches, c.counted = halves[0].visited+halves[1].visited, !b.anySpare()
+	pre := c.pre
 	c.mu.Unlock()
-	return nums, nil
-}
-
-// candidateReader is a snapshot whose posting lists hold only the
-// candidates' postings. Document counts are the snapshot's, so that
-// scores are the full search's.
-type candidateReader struct {
-	bindex.IndexReader
-	ids []uint64
-}
-
-// TermFieldReader implements index.IndexReader.
-func (r *candidateReader) TermFieldReader(ctx context.Context, term []byte, field string, freq, norm, vectors bool) (bindex.TermFieldReader, error) {
-	tr, err := r.IndexReader.TermFieldReader(ctx, term, field, freq, norm, vectors)
-	if err != nil {
-		return nil, err
+	if pre == nil {
+		return nil, false
 	}
-	return &candidatePostings{TermFieldReader: tr, r: r}, nil
-}
-
-// candidatePostings walks a posting list's candidates, in order.
-type candidatePostings struct {
-	bindex.TermFieldReader
-	r   *candidateReader // its ids are set once chosen
-	at  int              // the next candidate that may be returned
-	buf [8]byte
-}
-
-func (p *candidatePostings) Next(pre *bindex.TermFieldDoc) (*bindex.TermFieldDoc, error) {
-	if p.at >= len(p.r.ids) {
-		return nil, nil
+	<-pre.done
+	if pre.err != nil || pre.sample == nil {
+		return nil, false
 	}
-	binary.BigEndian.PutUint64(p.buf[:], p.r.ids[p.at])
-	return p.seek(p.buf[:], pre)
-}
-
-func (p *candidatePostings) Advance(id bindex.IndexInternalID, pre *bindex.TermFieldDoc) (*bindex.TermFieldDoc, error) {
-	return p.seek(id, pre)
-}
-
-// seek returns the first posting at or after id that is a candidate's.
-func (p *candidatePostings) seek(id bindex.IndexInternalID, pre *bindex.TermFieldDoc) (*bindex.TermFieldDoc, error) {
-	if len(id) != 8 {
-		return p.TermFieldReader.Advance(id, pre) // not a scorch number: no restriction known
+	if pre.sample.Total*sampleEvery <= limit {
+		return nil, true
 	}
-	want := binary.BigEndian.Uint64(id)
-	ids := p.r.ids
-	for {
-		p.at += sort.Search(len(ids)-p.at, func(i int) bool { return ids[p.at+i] >= want })
-		if p.at >= len(ids) {
-			return nil, nil
-		}
-		binary.BigEndian.PutUint64(p.buf[:], ids[p.at])
-		d, err := p.TermFieldReader.Advance(p.buf[:], pre)
-		if err != nil || d == nil {
-			p.at = len(ids)
-			return nil, err
-		}
-		got := binary.BigEndian.Uint64(d.ID)
-		if got == ids[p.at] {
-			p.at++
-			return d, nil
-		}
-		want = got
-	}
-}
-
-// count returns how many documents the query matched, hidden copies
-// and filters aside, when the search read every posting list.
-func (c *candidates) count() (uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.matches, c.ran && c.counted
-}
-
-// bounded is one document and its bound.
-type bounded struct {
-	doc   uint64
-	score float64
-}
-
-// boundHeap is a min-heap of bounds: its root is the first to leave.
-type boundHeap []bounded
-
-func (h boundHeap) Len() int           { return len(h) }
-func (h boundHeap) Less(i, j int) bool { return h[i].score < h[j].score }
-func (h boundHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *boundHeap) Push(x any)        { *h = append(*h, x.(bounded)) }
-func (h *boundHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	return pre.sample, true
 }
 
 // avgOf returns the average lengths a compiled query's BM25 words use,

@@ -57,7 +57,7 @@ func TestBoundsHoldScores(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := b.scan(ctx, r, 0, math.MaxUint64, int(n))
+		got, err := b.scan(ctx, r, 0, math.MaxUint64, int(n), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,5 +90,53 @@ func TestBoundsHoldScores(t *testing.T) {
 			}
 		}
 		t.Logf("%q: %d matches, %d within 5%% of their bound", text, len(res.Hits), tight)
+	}
+}
+
+// TestScanTalliesTheSample: the facet sample a bound cut's scan counts is
+// the one the sample's own search counts (facetsample.go): the same
+// sampled matches, the same facets.
+func TestScanTalliesTheSample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the SOTU sample comparison")
+	}
+	_, ix := pruningIndex(t, 3)
+	ctx := context.Background()
+	for _, text := range []string{"people nation", "war", "well government great britain", "fellow citizens", "war war peace"} {
+		q := Query{Text: text, Page: 1, Size: 10, FacetMode: FacetsFiltered}
+		uq, _, err := ix.Parse(text, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hq, err := ix.highlightQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ix.sampleFacets(ctx, q, hq, nil)
+		if err != nil || want == nil {
+			t.Fatalf("%q: no sample (%v)", text, err)
+		}
+		cut := ix.boundCut(ix.planPruning(q), avgOf(uq))
+		cut.cands.keep = 74
+		cut.cands.tally = ix.sampleTally(q)
+		cut.cands.prefetch(ctx, ix, uq)
+		got, ok := cut.cands.sample(0)
+		if !ok || got == nil {
+			t.Fatalf("%q: the scan tallied no sample", text)
+		}
+		if got.Total != want.Total {
+			t.Errorf("%q: the scan sampled %d matches, the sample search %d", text, got.Total, want.Total)
+		}
+		for name, wf := range want.Facets {
+			gf := got.Facets[name]
+			if gf == nil || gf.Total != wf.Total || gf.Missing != wf.Missing || gf.Other != wf.Other || gf.Terms.Len() != wf.Terms.Len() {
+				t.Fatalf("%q facet %s: scan %+v, sample search %+v", text, name, gf, wf)
+			}
+			for i, term := range wf.Terms.Terms() {
+				if g := gf.Terms.Terms()[i]; g.Term != term.Term || g.Count != term.Count {
+					t.Errorf("%q facet %s #%d: scan %s %d, sample search %s %d", text, name, i, g.Term, g.Count, term.Term, term.Count)
+				}
+			}
+		}
 	}
 }

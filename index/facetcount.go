@@ -52,6 +52,41 @@ func (ix *Index) takeFacets(req *bleve.SearchRequest) func(*bleve.SearchResult) 
 	return func(res *bleve.SearchResult) { res.Facets = t.results() }
 }
 
+// sampleTally returns an unstarted tally of q's facets over the sample
+// fields, for a search that tallies its own matches (candidates.go), or
+// nil when they are not all column facets.
+func (ix *Index) sampleTally(q Query) *facetTally {
+	req := newRequest(matchNone(), q, page{facets: true, sampled: true}, 0, 0, byScore)
+	if ix.takeFacets(req) == nil {
+		return nil
+	}
+	return req.Query.(*talliedQuery).t
+}
+
+// fresh returns an unstarted tally of the same facets.
+func (t *facetTally) fresh() *facetTally {
+	return &facetTally{columns: t.columns, live: t.live, wants: t.wants, fields: t.fields}
+}
+
+// add counts o's matches into t; both were started on one snapshot.
+func (t *facetTally) add(o *facetTally) {
+	for _, f := range t.fields {
+		t.total[f] += o.total[f]
+		t.missing[f] += o.missing[f]
+		for v, n := range o.loose[f] {
+			t.loose[f][v] += n
+		}
+		for s := range t.counts {
+			if t.counts[s] == nil || o.counts[s] == nil {
+				continue
+			}
+			for i, n := range o.counts[s][f] {
+				t.counts[s][f][i] += n
+			}
+		}
+	}
+}
+
 type facetWant struct {
 	name, field string
 	size        int

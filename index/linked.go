@@ -149,7 +149,11 @@ type hiddenQuery struct {
 
 // Searcher implements query.Query.
 func (q *hiddenQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
-	if ids, ok := q.ix.linkedNumbers(r, q.ids); ok {
+	snap := r
+	if cr, ok := r.(*candidateReader); ok { // the same snapshot (candidates.go)
+		snap = cr.IndexReader
+	}
+	if ids, ok := q.ix.linkedNumbers(snap, q.ids); ok {
 		return &idsSearcher{ids: ids}, nil
 	}
 	// Another snapshot (a write came between), or ids the linked set no

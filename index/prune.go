@@ -43,10 +43,22 @@ type pruning struct {
 	cands *candidates
 }
 
-// restricted is top limited to the documents that can reach the page.
-func (p *pruning) restricted(top query.Query) query.Query {
+// stages returns how many candidates each restricted search of a page
+// window scores: one search of the essential postings' documents, or the
+// bound cut's stages (candidates.go).
+func (p *pruning) stages(window int) []int {
+	if p.cands == nil {
+		return []int{0}
+	}
+	p.cands.keep = window
+	return p.cands.stages()
+}
+
+// restricted is top limited to the documents that can reach the page:
+// those holding an essential posting, or the n best-bounded.
+func (p *pruning) restricted(top query.Query, n int) query.Query {
 	if p.cands != nil {
-		return p.cands.within(top)
+		return p.cands.within(top, n)
 	}
 	return bleve.NewConjunctionQuery(top, p.restrict)
 }

@@ -267,9 +267,16 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 			bound := ix.boundCut(plan, avgOf(uq)) // candidates.go
 			if bound != nil {
 				bound.cands.keep, _ = page{from: (q.Page - 1) * q.Size, size: q.Size, rank: rank}.window()
+				if filter == nil && q.FacetMode == FacetsFiltered {
+					bound.cands.tally = ix.sampleTally(q)
+				}
 				bound.cands.prefetch(ctx, ix, uq)
 			}
-			if bound != nil || plan.cut(plan.bound) != nil {
+			tallied := false
+			if bound != nil {
+				sample, tallied = bound.cands.sample(ix.exactFacetsLimit())
+			}
+			if !tallied && (bound != nil || plan.cut(plan.bound) != nil) {
 				if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
 					hiddenDone() // its goroutine ends before the request's does
 					return nil, err
@@ -419,15 +426,15 @@ func (ix *Index) rankByScore(ctx context.Context, top query.Query, q Query, p pa
 	want := p.from + p.size
 	window, ahead := p.window()
 	if p.cut != nil && !p.facets {
-		if p.cut.cands != nil {
-			p.cut.cands.keep = window
-		}
-		cut, err := ix.search(ctx, newRequest(p.cut.restricted(top), q, page{}, 0, window, byScore))
-		if err != nil {
-			return nil, false, err
-		}
-		if p.cut.used = p.cut.holds(cut.Hits, window); p.cut.used {
-			res = cut
+		for _, n := range p.cut.stages(window) {
+			cut, err := ix.search(ctx, newRequest(p.cut.restricted(top, n), q, page{}, 0, window, byScore))
+			if err != nil {
+				return nil, false, err
+			}
+			if p.cut.used = p.cut.holds(cut.Hits, window); p.cut.used {
+				res = cut
+				break
+			}
 		}
 	}
 	if res == nil {
