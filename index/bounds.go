@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
+	"sort"
 
 	bindex "github.com/blevesearch/bleve_index_api"
 )
@@ -52,6 +53,10 @@ var boundFields = [2]struct {
 // lists whose idf is close to nothing (a word in nearly every title).
 const spareShare = 0.01
 
+// spareBelow is the weight under which a list is spare, for text lists
+// of summed weight text.
+func spareBelow(text float64) float64 { return spareShare * text / (1 + bm25K1) }
+
 // norm is the query norm bleve scales tf-idf term scores by (the phrase
 // bonus's exact phrases).
 func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg map[string]float64, norm float64) (*bounds, error) {
@@ -64,7 +69,7 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 		between := uint64(plan.words[i+1].clause - plan.words[i].clause - 1)
 		b.gap = append(b.gap, 1+3*between) // a stop-word clause is a token or few
 	}
-	guess := 0.0
+	text := 0.0
 	for i, w := range plan.words {
 		for f, fd := range boundFields {
 			tr, err := r.TermFieldReader(ctx, []byte(w.term), fd.name, false, false, false)
@@ -82,14 +87,14 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 			l := boundList{word: i, field: f, term: w.term, name: fd.name, weight: fd.weight * idf, w1: idf,
 				tfidf: tidf * tidf * norm, avg: avg[fd.name]}
 			if f == 0 {
-				guess += l.weight / (1 + bm25K1)
+				text += l.weight
 			}
 			b.lists = append(b.lists, l)
 		}
 	}
 	for i := range b.lists {
 		l := &b.lists[i]
-		if l.weight < spareShare*guess {
+		if l.weight < spareBelow(text) {
 			l.spare = true
 			b.spare[l.word][l.field] = l
 		}
@@ -203,13 +208,28 @@ type scanned struct {
 	rest    float64   // the best bound of the others
 	visited uint64    // documents holding a read posting
 	sampled uint64    // of them, in the facet sample (tallied)
+	linked  []uint64  // of them, the linked ones (copies), in order
+}
+
+// scanSides is what a scan counts besides bounds, when every posting
+// list is read and its documents are thus the query's matches: the
+// facet sample (facetsample.go) in tally, and which of the linked
+// documents (sorted numbers) match, for the hidden copies
+// (representative.go).
+type scanSides struct {
+	tally  *facetTally
+	linked []uint64
 }
 
 // scan reads the postings of documents lo ≤ number < hi and returns the
 // keep best-bounded ones with the best bound of the others. With a tally,
 // it also counts the facets of the visited documents in the facet sample
-// (facetsample.go), as the sample's own search would.
-func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int, tally *facetTally) (scanned, error) {
+// (facetsample.go), as the sample's own search would; with linked
+// numbers, it notes which it visits.
+func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int, sides scanSides) (scanned, error) {
+	tally, linked := sides.tally, sides.linked
+	var matchedLinked []uint64
+	li := sort.Search(len(linked), func(i int) bool { return linked[i] >= lo })
 	lists := make([]*boundList, 0, len(b.lists))
 	for i := range b.lists {
 		if b.lists[i].spare {
@@ -317,6 +337,14 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 				}
 			}
 		}
+		if linked != nil {
+			for li < len(linked) && linked[li] < doc {
+				li++
+			}
+			if li < len(linked) && linked[li] == doc {
+				matchedLinked = append(matchedLinked, doc)
+			}
+		}
 		u := b.total(&at)
 		switch {
 		case len(h) < keep:
@@ -329,7 +357,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			rest = max(rest, u)
 		}
 	}
-	return scanned{best: h, rest: rest, visited: visited, sampled: sampled}, nil
+	return scanned{best: h, rest: rest, visited: visited, sampled: sampled, linked: matchedLinked}, nil
 }
 
 // set moves the list onto d, or past its end at hi.

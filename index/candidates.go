@@ -3,6 +3,7 @@ package index
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"math"
 	"reflect"
 	"slices"
@@ -62,6 +63,10 @@ type candidates struct {
 	// (sampleTally): the sample's own search advanced every posting list
 	// to each sampled document, a quarter of a broad page's time.
 	tally *facetTally
+	// copies, when set, has the prefetch find which linked documents
+	// match, for the hidden copies: hiddenCopies' own search of them
+	// was a fifth.
+	copies bool
 
 	mu   sync.Mutex
 	pre  *chosen // prefetched, perhaps still being chosen
@@ -82,7 +87,12 @@ type chosen struct {
 	matches uint64
 	counted bool
 	sample  *bleve.SearchResult // the facet sample's count and facets, when tallied
-	err     error
+	// linked is the matching linked documents, when found (linkedOK),
+	// from their numbers.
+	linked   []string
+	numbers  []uint64
+	linkedOK bool
+	err      error
 }
 
 // rest is the best bound of a document outside the first n.
@@ -186,7 +196,7 @@ func (q *candidateSearch) Searcher(ctx context.Context, r bindex.IndexReader, m 
 	norm := queryNorm(s)
 	ch := q.c.early(r, norm)
 	if ch == nil {
-		if ch, err = q.c.choose(ctx, r, norm, nil); err != nil {
+		if ch, err = q.c.choose(ctx, r, norm, scanSides{}); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -238,12 +248,34 @@ func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 		}
 		norm := queryNorm(s)
 		s.Close()
-		ch, err := c.choose(ctx, r, norm, c.tally)
+		sides := scanSides{tally: c.tally}
+		var external map[string]string
+		if c.copies {
+			var internal []bindex.IndexInternalID
+			if internal, external, err = ix.linkedOn(r, ix.dups.linkedIDs()); err != nil {
+				pre.err = err
+				return
+			}
+			sides.linked = make([]uint64, len(internal))
+			for i, id := range internal {
+				sides.linked[i] = binary.BigEndian.Uint64(id)
+			}
+		}
+		ch, err := c.choose(ctx, r, norm, sides)
 		if err != nil {
 			pre.err = err
 			return
 		}
 		pre.norm, pre.ranked, pre.worst, pre.matches, pre.counted, pre.sample = norm, ch.ranked, ch.worst, ch.matches, ch.counted, ch.sample
+		if c.copies && ch.counted {
+			var id [8]byte
+			for _, n := range ch.numbers {
+				binary.BigEndian.PutUint64(id[:], n)
+				pre.linked = append(pre.linked, external[string(id[:])])
+			}
+			slices.Sort(pre.linked)
+			pre.linkedOK = true
+		}
 	}()
 }
 
@@ -266,7 +298,7 @@ func (c *candidates) early(r bindex.IndexReader, norm float64) *chosen {
 // documents, enough for every stage; with a tally it also counts the
 // facet sample when every posting list is read (a document holding only
 // spare postings is not visited).
-func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm float64, tally *facetTally) (*chosen, error) {
+func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm float64, sides scanSides) (*chosen, error) {
 	b, err := newBounds(ctx, r, c.plan, c.avg, norm)
 	if err != nil {
 		return nil, err
@@ -277,9 +309,14 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	if err != nil {
 		return nil, err
 	}
-	var tallies [2]*facetTally
-	if tally != nil && !b.anySpare() {
-		tallies = [2]*facetTally{tally.fresh(), tally.fresh()}
+	var halfSides [2]scanSides
+	if !b.anySpare() { // only then are the documents visited the matches
+		for i := range halfSides {
+			halfSides[i].linked = sides.linked
+			if sides.tally != nil {
+				halfSides[i].tally = sides.tally.fresh()
+			}
+		}
 	}
 	// Two halves of the document numbers, one a core.
 	var halves [2]scanned
@@ -289,7 +326,7 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			halves[i], errs[i] = b.scan(ctx, r, span[0], span[1], keep, tallies[i])
+			halves[i], errs[i] = b.scan(ctx, r, span[0], span[1], keep, halfSides[i])
 		}()
 	}
 	wg.Wait()
@@ -307,11 +344,28 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 		ranked = ranked[:keep]
 	}
 	ch.ranked = ranked
-	if tallies[0] != nil {
-		tallies[0].add(tallies[1])
-		ch.sample = &bleve.SearchResult{Total: halves[0].sampled + halves[1].sampled, Facets: tallies[0].results()}
+	if t := halfSides[0].tally; t != nil {
+		t.add(halfSides[1].tally)
+		ch.sample = &bleve.SearchResult{Total: halves[0].sampled + halves[1].sampled, Facets: t.results()}
 	}
+	ch.numbers = append(halves[0].linked, halves[1].linked...)
 	return ch, nil
+}
+
+// matchingCopies returns the linked documents the query matches, as
+// matchingLinked would, when the prefetch found them.
+func (c *candidates) matchingCopies() ([]string, bool) {
+	c.mu.Lock()
+	pre := c.pre
+	c.mu.Unlock()
+	if pre == nil {
+		return nil, false
+	}
+	<-pre.done
+	if pre.err != nil || !pre.linkedOK {
+		return nil, false
+	}
+	return pre.linked, true
 }
 
 // sample returns the facet sample the prefetch tallied, as sampleFacets

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -57,7 +58,7 @@ func TestBoundsHoldScores(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := b.scan(ctx, r, 0, math.MaxUint64, int(n), nil)
+		got, err := b.scan(ctx, r, 0, math.MaxUint64, int(n), scanSides{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,6 +137,70 @@ func TestScanTalliesTheSample(t *testing.T) {
 				if g := gf.Terms.Terms()[i]; g.Term != term.Term || g.Count != term.Count {
 					t.Errorf("%q facet %s #%d: scan %s %d, sample search %s %d", text, name, i, g.Term, g.Count, term.Term, term.Count)
 				}
+			}
+		}
+	}
+}
+
+// TestScanFindsTheCopies: on an index with copies, the linked documents
+// a bound cut's scan finds among the matches are those matchingLinked
+// finds, and the pages it serves hide the same copies and count the
+// same total as the full search.
+func TestScanFindsTheCopies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the SOTU copies comparison")
+	}
+	docs := sotuPassages(t, 6)
+	for i := 0; i < len(docs); i += 40 { // groups of three copies
+		for _, c := range []string{"a", "b"} {
+			d := docs[i]
+			d.ID += "-copy-" + c
+			docs = append(docs, d)
+		}
+	}
+	ix := openTest(t, docs...)
+	ix.exactFacets = 300
+	ix.SetCacheSize(0)
+	linked := ix.dups.linkedIDs()
+	if len(linked) < 100 {
+		t.Fatalf("only %d linked documents: the copies were not found", len(linked))
+	}
+	ctx := context.Background()
+	for _, text := range []string{"people nation", "war", "well government great britain", "congress nation public interest"} {
+		q := Query{Text: text, Page: 1, Size: 10, FacetMode: FacetsFiltered}
+		uq, _, err := ix.Parse(text, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hq, err := ix.highlightQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ix.matchingLinked(ctx, hq, linked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := ix.planPruning(q)
+		if plan.spareLikely() {
+			t.Fatalf("%q: a spare posting list", text)
+		}
+		cut := ix.boundCut(plan, avgOf(uq))
+		cut.cands.keep, cut.cands.copies = 74, true
+		cut.cands.prefetch(ctx, ix, uq)
+		got, ok := cut.cands.matchingCopies()
+		if !ok {
+			t.Fatalf("%q: the scan found no copies", text)
+		}
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("%q: the scan found %d matching copies, matchingLinked %d", text, len(got), len(want))
+		}
+		full, page := bothWays(t, ix, q)
+		if page.TotalApproximate || page.Total != full.Total {
+			t.Errorf("%q: total %d (approximate %v), full search %d", text, page.Total, page.TotalApproximate, full.Total)
+		}
+		for i := range full.Hits {
+			if page.Hits[i].ID != full.Hits[i].ID || len(page.Hits[i].AlsoPublishedBy) != len(full.Hits[i].AlsoPublishedBy) {
+				t.Fatalf("%q hit %d: %s with %d copies, full search %s with %d", text, i, page.Hits[i].ID, len(page.Hits[i].AlsoPublishedBy), full.Hits[i].ID, len(full.Hits[i].AlsoPublishedBy))
 			}
 		}
 	}

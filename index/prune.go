@@ -190,6 +190,24 @@ func (ix *Index) planPruning(q Query) *prunePlan {
 	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), long: long != nil, bound: min(bound, n)}
 }
 
+// spareLikely reports whether the bound cut will leave a posting list
+// unread (bounds.go), by the plan's statistics: its scan then does not
+// visit every match.
+func (p *prunePlan) spareLikely() bool {
+	text := 0.0 // ub is weight · pruneMargin, for every list alike
+	for _, ps := range p.ps {
+		if ps.field == "text" {
+			text += ps.ub
+		}
+	}
+	for _, ps := range p.ps {
+		if ps.ub < spareBelow(text) {
+			return true
+		}
+	}
+	return false
+}
+
 // cut splits the plan for matches estimated at matches, or returns nil
 // when no split would save much.
 func (p *prunePlan) cut(matches uint64) *pruning {

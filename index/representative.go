@@ -156,6 +156,12 @@ func (ix *Index) hiddenCopies(ctx context.Context, base query.Query) ([]string, 
 		}
 		return nil, err
 	}
+	return ix.hiddenAmong(ids)
+}
+
+// hiddenAmong returns, of the linked documents a search matches (ids,
+// sorted), those it hides.
+func (ix *Index) hiddenAmong(ids []string) ([]string, error) {
 	matched := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		matched[id] = true

@@ -243,54 +243,34 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
+	// A deep page whose ranked list is cached shows the list's total and
+	// facets (rankcache.go).
+	rank := ix.rankKey(q)
+	shown, known := ix.ranks.shown(rank)
+	var plan *prunePlan
+	var bound *pruning
+	if !known && !q.RankingOnly && q.Sort == SortRelevance {
+		plan, bound = ix.boundPlan(ctx, q, uq, filter, rank)
+	}
 	// Hidden copies are left out of the query itself, so that the total,
 	// the facets and every page count the same distinct documents. Which
 	// copies match is asked of the query without its ranking-only
 	// clauses: the same matches, fewer searchers. It is asked on another
 	// goroutine while the pruning plan and the facet sample, which do not
-	// depend on it, are read: a page is otherwise one core's work.
-	hiddenDone := concurrently(func() ([]string, error) { return ix.hiddenCopies(ctx, withFilter(hq, filter)) })
-	// A deep page whose ranked list is cached shows the list's total and
-	// facets (rankcache.go).
-	rank := ix.rankKey(q)
-	shown, known := ix.ranks.shown(rank)
-	// A page that may be pruned (prune.go) takes its total and facets from
-	// the sample when the matches are many (facetsample.go): the pruned
-	// search counts neither. Any other page, fewer matches than would be
-	// estimated included, counts them as it scores every match, which
-	// facet columns make cheap (facetcount.go).
-	var sample *bleve.SearchResult
-	var estimate uint64 // the sample's estimate of the total
-	var cut *pruning
-	if !known && !q.RankingOnly && q.Sort == SortRelevance {
-		if plan := ix.planPruning(q); plan != nil && plan.bound > ix.exactFacetsLimit() {
-			bound := ix.boundCut(plan, avgOf(uq)) // candidates.go
-			if bound != nil {
-				bound.cands.keep, _ = page{from: (q.Page - 1) * q.Size, size: q.Size, rank: rank}.window()
-				if filter == nil && q.FacetMode == FacetsFiltered {
-					bound.cands.tally = ix.sampleTally(q)
-				}
-				bound.cands.prefetch(ctx, ix, uq)
-			}
-			tallied := false
-			if bound != nil {
-				sample, tallied = bound.cands.sample(ix.exactFacetsLimit())
-			}
-			if !tallied && (bound != nil || plan.cut(plan.bound) != nil) {
-				if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
-					hiddenDone() // its goroutine ends before the request's does
-					return nil, err
-				}
-			}
-			if sample != nil {
-				estimate = ix.estimateTotal(sample)
-				if cut = bound; cut == nil {
-					cut = plan.cut(estimate)
-				}
-			}
-		}
+	// depend on it, are read: a page is otherwise one core's work. A
+	// bound cut's scan, which visits every match, tells it instead.
+	var hiddenDone func() ([]string, error)
+	if bound == nil || !bound.cands.copies {
+		hiddenDone = concurrently(func() ([]string, error) { return ix.hiddenCopies(ctx, withFilter(hq, filter)) })
 	}
-	hidden, err := hiddenDone()
+	sample, estimate, cut, err := ix.pageSample(ctx, q, hq, filter, plan, bound)
+	if err != nil {
+		if hiddenDone != nil {
+			hiddenDone() // its goroutine ends before the request's does
+		}
+		return nil, err
+	}
+	hidden, err := ix.hiddenOf(ctx, hiddenDone, bound, withFilter(hq, filter))
 	if err != nil {
 		return nil, err
 	}
@@ -334,6 +314,67 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 		return out, nil
 	}
 	return out, ix.attachCopies(ctx, out.Hits)
+}
+
+// boundPlan plans q's pruning when its matches may be many, and starts
+// its bound cut's scan (candidates.go) when it has one.
+func (ix *Index) boundPlan(ctx context.Context, q Query, uq, filter query.Query, rank string) (*prunePlan, *pruning) {
+	plan := ix.planPruning(q)
+	if plan == nil || plan.bound <= ix.exactFacetsLimit() {
+		return nil, nil
+	}
+	bound := ix.boundCut(plan, avgOf(uq))
+	if bound != nil {
+		c := bound.cands
+		c.keep, _ = page{from: (q.Page - 1) * q.Size, size: q.Size, rank: rank}.window()
+		if filter == nil && q.FacetMode == FacetsFiltered {
+			c.tally = ix.sampleTally(q)
+		}
+		c.copies = filter == nil && !plan.spareLikely()
+		c.prefetch(ctx, ix, uq)
+	}
+	return plan, bound
+}
+
+// pageSample is the facet sample of a page that may be pruned (prune.go):
+// it takes its total and facets from the sample when the matches are
+// many (facetsample.go), since the pruned search counts neither. Any
+// other page, fewer matches than would be estimated included (a nil
+// sample), counts them as it scores every match, which facet columns
+// make cheap (facetcount.go). The cut is the pruning to search with.
+func (ix *Index) pageSample(ctx context.Context, q Query, hq, filter query.Query, plan *prunePlan, bound *pruning) (sample *bleve.SearchResult, estimate uint64, cut *pruning, err error) {
+	if plan == nil {
+		return nil, 0, nil, nil
+	}
+	tallied := false
+	if bound != nil {
+		sample, tallied = bound.cands.sample(ix.exactFacetsLimit())
+	}
+	if !tallied && (bound != nil || plan.cut(plan.bound) != nil) {
+		if sample, err = ix.sampleFacets(ctx, q, hq, filter); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	if sample != nil {
+		estimate = ix.estimateTotal(sample)
+		if cut = bound; cut == nil {
+			cut = plan.cut(estimate)
+		}
+	}
+	return sample, estimate, cut, nil
+}
+
+// hiddenOf returns the copies a page hides: from the search done asks,
+// or from the bound cut's scan (and when the scan could not tell, a
+// search of them now).
+func (ix *Index) hiddenOf(ctx context.Context, done func() ([]string, error), bound *pruning, base query.Query) ([]string, error) {
+	if done != nil {
+		return done()
+	}
+	if ids, ok := bound.cands.matchingCopies(); ok {
+		return ix.hiddenAmong(ids)
+	}
+	return ix.hiddenCopies(ctx, base)
 }
 
 func withFilter(uq, filter query.Query) query.Query {
