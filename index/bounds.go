@@ -22,6 +22,10 @@ type bounds struct {
 	words   int
 	clauses int
 	rules   bool
+	// counts has the spare lists read too, for their documents alone:
+	// when they hold at most the collection's worth of postings, the
+	// scan then visits every match (a word in every title holds one).
+	counts bool
 }
 
 // boundList is one word's postings in one field, with the weights bleve
@@ -34,7 +38,8 @@ type boundList struct {
 	weight, w1  float64
 	tfidf       float64
 	avg         float64
-	spare       bool // not read: bounded at its highest
+	spare       bool // not scored: bounded at its highest
+	df          uint64
 	reader      bindex.TermFieldReader
 	tfd         bindex.TermFieldDoc
 	doc         uint64 // current document; math.MaxUint64 when done
@@ -84,7 +89,7 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 			docs := float64(n)
 			idf := math.Pow(math.Log(1+(docs-df+0.5)/(df+0.5)), bm25IDFPower)
 			tidf := 1 + math.Log(docs/(df+1))
-			l := boundList{word: i, field: f, term: w.term, name: fd.name, weight: fd.weight * idf, w1: idf,
+			l := boundList{word: i, field: f, term: w.term, name: fd.name, df: uint64(df), weight: fd.weight * idf, w1: idf,
 				tfidf: tidf * tidf * norm, avg: avg[fd.name]}
 			if f == 0 {
 				text += l.weight
@@ -99,18 +104,25 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 			b.spare[l.word][l.field] = l
 		}
 	}
+	b.counts = countSpare(b.lists, n)
 	return b, nil
 }
 
-// anySpare reports whether a posting list is bounded without being read.
-func (b *bounds) anySpare() bool {
-	for _, l := range b.lists {
+// countSpare reports whether spare lists are few enough postings to read
+// for their documents: at most n, the documents there are.
+func countSpare(lists []boundList, n uint64) bool {
+	var postings uint64
+	for _, l := range lists {
 		if l.spare {
-			return true
+			postings += l.df
 		}
 	}
-	return false
+	return postings <= n
 }
+
+// visitsAll reports whether a scan visits every match: every list is
+// read, the spare ones for their documents.
+func (b *bounds) visitsAll() bool { return b.counts }
 
 // score is bm25Field.score's factor tf/(tf + k1·norm) for one posting.
 func (l *boundList) score(tf uint64, norm float64) float64 {
@@ -232,11 +244,12 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 	li := sort.Search(len(linked), func(i int) bool { return linked[i] >= lo })
 	lists := make([]*boundList, 0, len(b.lists))
 	for i := range b.lists {
-		if b.lists[i].spare {
+		if b.lists[i].spare && !b.counts {
 			continue
 		}
 		l := b.lists[i] // a copy: each half reads its own
-		tr, err := r.TermFieldReader(ctx, []byte(l.term), l.name, true, true, true)
+		scored := !l.spare
+		tr, err := r.TermFieldReader(ctx, []byte(l.term), l.name, scored, scored, scored)
 		if err != nil {
 			closeLists(lists)
 			return scanned{}, err
@@ -301,10 +314,20 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			break
 		}
 		at.reset(b.words)
+		scored := false
 		for _, l := range lists {
 			if l.doc != doc {
 				continue
 			}
+			if l.spare { // read for its documents only
+				d, err := l.reader.Next(l.tfd.Reset())
+				if err != nil {
+					return scanned{}, err
+				}
+				l.set(d, hi)
+				continue
+			}
+			scored = true
 			s := l.score(l.tf, l.norm)
 			i, f := l.word, l.field
 			at.held[i][f] = true
@@ -344,6 +367,9 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			if li < len(linked) && linked[li] == doc {
 				matchedLinked = append(matchedLinked, doc)
 			}
+		}
+		if !scored {
+			continue // bounded by spareOnly, which the caller takes
 		}
 		u := b.total(&at)
 		switch {

@@ -138,11 +138,12 @@ func (ix *Index) boundCut(plan *prunePlan, avg map[string]float64) *pruning {
 	return &pruning{cands: &candidates{plan: plan, avg: avg}}
 }
 
-// stages returns how many candidates each restricted search scores.
-func (c *candidates) stages() []int {
+// stages returns how many candidates each restricted search of a window
+// of keep hits scores.
+func stages(keep int) []int {
 	out := make([]int, len(candidateStages))
 	for i, m := range candidateStages {
-		out[i] = max((i+1)*candidateMin, m*c.keep)
+		out[i] = max((i+1)*candidateMin, m*keep)
 	}
 	return out
 }
@@ -196,7 +197,7 @@ func (q *candidateSearch) Searcher(ctx context.Context, r bindex.IndexReader, m 
 	norm := queryNorm(s)
 	ch := q.c.early(r, norm)
 	if ch == nil {
-		if ch, err = q.c.choose(ctx, r, norm, scanSides{}); err != nil {
+		if ch, err = q.c.choose(ctx, r, norm, q.c.keep, scanSides{}); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -261,7 +262,7 @@ func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 				sides.linked[i] = binary.BigEndian.Uint64(id)
 			}
 		}
-		ch, err := c.choose(ctx, r, norm, sides)
+		ch, err := c.choose(ctx, r, norm, pre.keep, sides)
 		if err != nil {
 			pre.err = err
 			return
@@ -298,19 +299,19 @@ func (c *candidates) early(r bindex.IndexReader, norm float64) *chosen {
 // documents, enough for every stage; with a tally it also counts the
 // facet sample when every posting list is read (a document holding only
 // spare postings is not visited).
-func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm float64, sides scanSides) (*chosen, error) {
+func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm float64, window int, sides scanSides) (*chosen, error) {
 	b, err := newBounds(ctx, r, c.plan, c.avg, norm)
 	if err != nil {
 		return nil, err
 	}
-	stages := c.stages()
-	keep := stages[len(stages)-1]
+	all := stages(window)
+	keep := all[len(all)-1]
 	n, err := r.DocCount()
 	if err != nil {
 		return nil, err
 	}
 	var halfSides [2]scanSides
-	if !b.anySpare() { // only then are the documents visited the matches
+	if b.visitsAll() { // only then are the documents visited the matches
 		for i := range halfSides {
 			halfSides[i].linked = sides.linked
 			if sides.tally != nil {
@@ -337,8 +338,8 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	}
 	ranked := append(halves[0].best, halves[1].best...)
 	slices.SortFunc(ranked, func(a, b bounded) int { return cmp.Compare(b.score, a.score) })
-	ch := &chosen{reader: r, norm: norm, keep: c.keep, worst: max(halves[0].rest, halves[1].rest, b.spareOnly()),
-		matches: halves[0].visited + halves[1].visited, counted: !b.anySpare()}
+	ch := &chosen{reader: r, norm: norm, keep: window, worst: max(halves[0].rest, halves[1].rest, b.spareOnly()),
+		matches: halves[0].visited + halves[1].visited, counted: b.visitsAll()}
 	if len(ranked) > keep {
 		ch.worst = max(ch.worst, ranked[keep].score)
 		ranked = ranked[:keep]

@@ -70,7 +70,7 @@ func TestBoundsHoldScores(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !b.anySpare() && uint64(len(res.Hits)) != got.visited {
+		if b.visitsAll() && uint64(len(res.Hits)) != got.visited {
 			t.Errorf("%q: the scan visited %d documents, the query matches %d", text, got.visited, len(res.Hits))
 		}
 		spare, tight := b.spareOnly(), 0
@@ -181,8 +181,8 @@ func TestScanFindsTheCopies(t *testing.T) {
 			t.Fatal(err)
 		}
 		plan := ix.planPruning(q)
-		if plan.spareLikely() {
-			t.Fatalf("%q: a spare posting list", text)
+		if n, _ := ix.alias.DocCount(); !plan.visitsAllLikely(n) {
+			t.Fatalf("%q: its scan would not visit every match", text)
 		}
 		cut := ix.boundCut(plan, avgOf(uq))
 		cut.cands.keep, cut.cands.copies = 74, true

@@ -108,7 +108,9 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	if sample != nil {
 		estimate = ix.estimateTotal(sample)
 		if plan := ix.planPruning(q); plan != nil {
-			cut = plan.cut(estimate)
+			if cut = ix.boundCut(plan, avgOf(uq)); cut == nil { // candidates.go
+				cut = plan.cut(estimate)
+			}
 		}
 	}
 	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n, cut: cut})

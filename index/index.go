@@ -61,7 +61,9 @@ type Index struct {
 	exactFacets uint64
 	// noPruning turns prune.go off (tests compare against the full search).
 	noPruning bool
-	lengths   fieldLengths // average field lengths for BM25 (lengths.go)
+	// prunedPages counts pages a pruned search served (tests read it).
+	prunedPages atomic.Int64
+	lengths     fieldLengths // average field lengths for BM25 (lengths.go)
 	// costly holds a slot per running search with fuzzy or prefix terms
 	// (cost.go).
 	costly chan struct{}

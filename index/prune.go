@@ -51,7 +51,7 @@ func (p *pruning) stages(window int) []int {
 		return []int{0}
 	}
 	p.cands.keep = window
-	return p.cands.stages()
+	return stages(window)
 }
 
 // restricted is top limited to the documents that can reach the page:
@@ -190,22 +190,20 @@ func (ix *Index) planPruning(q Query) *prunePlan {
 	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), long: long != nil, bound: min(bound, n)}
 }
 
-// spareLikely reports whether the bound cut will leave a posting list
-// unread (bounds.go), by the plan's statistics: its scan then does not
-// visit every match.
-func (p *prunePlan) spareLikely() bool {
+// visitsAllLikely reports whether the bound cut's scan will visit every
+// match (bounds.go), by the plan's statistics.
+func (p *prunePlan) visitsAllLikely(n uint64) bool {
 	text := 0.0 // ub is weight · pruneMargin, for every list alike
 	for _, ps := range p.ps {
 		if ps.field == "text" {
 			text += ps.ub
 		}
 	}
-	for _, ps := range p.ps {
-		if ps.ub < spareBelow(text) {
-			return true
-		}
+	lists := make([]boundList, len(p.ps))
+	for i, ps := range p.ps {
+		lists[i] = boundList{spare: ps.ub < spareBelow(text), df: ps.df}
 	}
-	return false
+	return countSpare(lists, n)
 }
 
 // cut splits the plan for matches estimated at matches, or returns nil

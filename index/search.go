@@ -279,6 +279,9 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	if err != nil {
 		return nil, err
 	}
+	if cut != nil && cut.used {
+		ix.prunedPages.Add(1)
+	}
 	if !known {
 		shown = listShown{total: res.Total, facets: res.Facets, facetsApproximate: sample != nil, totalApproximate: cut != nil && cut.used}
 		if shown.totalApproximate {
@@ -330,7 +333,8 @@ func (ix *Index) boundPlan(ctx context.Context, q Query, uq, filter query.Query,
 		if filter == nil && q.FacetMode == FacetsFiltered {
 			c.tally = ix.sampleTally(q)
 		}
-		c.copies = filter == nil && !plan.spareLikely()
+		n, _ := ix.alias.DocCount()
+		c.copies = filter == nil && plan.visitsAllLikely(n)
 		c.prefetch(ctx, ix, uq)
 	}
 	return plan, bound
