@@ -162,20 +162,22 @@ func (ix *Index) hiddenCopies(ctx context.Context, base query.Query) ([]string, 
 // hiddenAmong returns, of the linked documents a search matches (ids,
 // sorted), those it hides.
 func (ix *Index) hiddenAmong(ids []string) ([]string, error) {
-	matched := make(map[string]bool, len(ids))
+	// One map, sized once: a broad page matches tens of thousands of
+	// copies, and hashing their ids was most of this.
+	const matched, done = 1, 2
+	state := make(map[string]uint8, len(ids))
 	for _, id := range ids {
-		matched[id] = true
+		state[id] = matched
 	}
-	done := map[string]bool{}
 	var hidden []string
 	for _, id := range ids {
-		if done[id] {
+		if state[id] == done {
 			continue
 		}
 		var members []string
 		for _, m := range ix.dups.group(id) {
-			done[m] = true
-			if matched[m] {
+			if state[m] == matched {
+				state[m] = done
 				members = append(members, m)
 			}
 		}
