@@ -220,7 +220,7 @@ type scanned struct {
 	rest    float64   // the best bound of the others
 	visited uint64    // documents holding a read posting
 	sampled uint64    // of them, in the facet sample (tallied)
-	linked  []uint64  // of them, the linked ones (copies), in order
+	linked  []int32   // of them, the linked ones (copies): their places in scanSides.linked
 }
 
 // scanSides is what a scan counts besides bounds, when every posting
@@ -240,7 +240,7 @@ type scanSides struct {
 // numbers, it notes which it visits.
 func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int, sides scanSides) (scanned, error) {
 	tally, linked := sides.tally, sides.linked
-	var matchedLinked []uint64
+	var matchedLinked []int32
 	li := sort.Search(len(linked), func(i int) bool { return linked[i] >= lo })
 	lists := make([]*boundList, 0, len(b.lists))
 	for i := range b.lists {
@@ -365,7 +365,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 				li++
 			}
 			if li < len(linked) && linked[li] == doc {
-				matchedLinked = append(matchedLinked, doc)
+				matchedLinked = append(matchedLinked, int32(li))
 			}
 		}
 		if !scored {

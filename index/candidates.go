@@ -3,7 +3,6 @@ package index
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"math"
 	"reflect"
 	"slices"
@@ -87,11 +86,11 @@ type chosen struct {
 	matches uint64
 	counted bool
 	sample  *bleve.SearchResult // the facet sample's count and facets, when tallied
-	// linked is the matching linked documents, when found (linkedOK),
-	// from their numbers.
-	linked   []string
-	numbers  []uint64
-	linkedOK bool
+	// copies is the scan's matching linked documents (their places in
+	// the linked numbers), and hidden the copies they hide (hiddenOK).
+	copies   []int32
+	hidden   []string
+	hiddenOK bool
 	err      error
 }
 
@@ -225,13 +224,7 @@ func queryNorm(s search.Searcher) float64 {
 // them when it searches the same snapshot with the same query norm (uq's:
 // filters and exclusions weigh nothing).
 func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
-	ix.swapMu.RLock()
-	adv, err := ix.alias.Advanced()
-	var r bindex.IndexReader
-	if err == nil {
-		r, err = adv.Reader()
-	}
-	ix.swapMu.RUnlock()
+	r, err := ix.snapshot()
 	if err != nil || r == nil {
 		return
 	}
@@ -250,17 +243,13 @@ func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 		norm := queryNorm(s)
 		s.Close()
 		sides := scanSides{tally: c.tally}
-		var external map[string]string
+		var copies *scanCopies
 		if c.copies {
-			var internal []bindex.IndexInternalID
-			if internal, external, err = ix.linkedOn(r, ix.dups.linkedIDs()); err != nil {
+			if copies, err = ix.copiesOn(r); err != nil {
 				pre.err = err
 				return
 			}
-			sides.linked = make([]uint64, len(internal))
-			for i, id := range internal {
-				sides.linked[i] = binary.BigEndian.Uint64(id)
-			}
+			sides.linked = copies.numbers
 		}
 		ch, err := c.choose(ctx, r, norm, pre.keep, sides)
 		if err != nil {
@@ -268,14 +257,10 @@ func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 			return
 		}
 		pre.norm, pre.ranked, pre.worst, pre.matches, pre.counted, pre.sample = norm, ch.ranked, ch.worst, ch.matches, ch.counted, ch.sample
-		if c.copies && ch.counted {
-			var id [8]byte
-			for _, n := range ch.numbers {
-				binary.BigEndian.PutUint64(id[:], n)
-				pre.linked = append(pre.linked, external[string(id[:])])
+		if copies != nil && ch.counted {
+			if pre.hidden, pre.err = copies.hidden(ix, ch.copies); pre.err == nil {
+				pre.hiddenOK = true
 			}
-			slices.Sort(pre.linked)
-			pre.linkedOK = true
 		}
 	}()
 }
@@ -349,38 +334,42 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 		t.add(halfSides[1].tally)
 		ch.sample = &bleve.SearchResult{Total: halves[0].sampled + halves[1].sampled, Facets: t.results()}
 	}
-	ch.numbers = append(halves[0].linked, halves[1].linked...)
+	ch.copies = append(halves[0].linked, halves[1].linked...)
 	return ch, nil
 }
 
-// matchingCopies returns the linked documents the query matches, as
-// matchingLinked would, when the prefetch found them.
-func (c *candidates) matchingCopies() ([]string, bool) {
+// hiddenCopies returns the copies the page hides, as hiddenCopies would,
+// when the prefetch found them.
+func (c *candidates) hiddenCopies() ([]string, bool) {
+	pre := c.prefetched()
+	if pre == nil || !pre.hiddenOK {
+		return nil, false
+	}
+	return pre.hidden, true
+}
+
+// prefetched waits for the prefetch and returns what it chose, or nil
+// when it did not run or failed.
+func (c *candidates) prefetched() *chosen {
 	c.mu.Lock()
 	pre := c.pre
 	c.mu.Unlock()
 	if pre == nil {
-		return nil, false
+		return nil
 	}
 	<-pre.done
-	if pre.err != nil || !pre.linkedOK {
-		return nil, false
+	if pre.err != nil {
+		return nil
 	}
-	return pre.linked, true
+	return pre
 }
 
 // sample returns the facet sample the prefetch tallied, as sampleFacets
 // would (nil when the matches are few enough to count exactly), or false
 // when it did not tally one.
 func (c *candidates) sample(limit uint64) (*bleve.SearchResult, bool) {
-	c.mu.Lock()
-	pre := c.pre
-	c.mu.Unlock()
-	if pre == nil {
-		return nil, false
-	}
-	<-pre.done
-	if pre.err != nil || pre.sample == nil {
+	pre := c.prefetched()
+	if pre == nil || pre.sample == nil {
 		return nil, false
 	}
 	if pre.sample.Total*sampleEvery <= limit {

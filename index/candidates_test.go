@@ -9,6 +9,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // TestBoundsHoldScores: for every document a plain-word query matches,
@@ -105,14 +106,7 @@ func TestScanTalliesTheSample(t *testing.T) {
 	ctx := context.Background()
 	for _, text := range []string{"people nation", "war", "well government great britain", "fellow citizens", "war war peace"} {
 		q := Query{Text: text, Page: 1, Size: 10, FacetMode: FacetsFiltered}
-		uq, _, err := ix.Parse(text, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hq, err := ix.highlightQuery(q)
-		if err != nil {
-			t.Fatal(err)
-		}
+		uq, hq := bothQueries(t, ix, q)
 		want, err := ix.sampleFacets(ctx, q, hq, nil)
 		if err != nil || want == nil {
 			t.Fatalf("%q: no sample (%v)", text, err)
@@ -142,10 +136,11 @@ func TestScanTalliesTheSample(t *testing.T) {
 	}
 }
 
-// TestScanFindsTheCopies: on an index with copies, the linked documents
-// a bound cut's scan finds among the matches are those matchingLinked
-// finds, and the pages it serves hide the same copies and count the
-// same total as the full search.
+// TestScanFindsTheCopies: on an index with copies, the copies a bound
+// cut's scan hides are those hiddenCopies finds, whether it groups its
+// matches or reads the kept copy order (copyorder.go), and the pages it
+// serves hide the same copies and count the same total as the full
+// search.
 func TestScanFindsTheCopies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU copies comparison")
@@ -168,32 +163,44 @@ func TestScanFindsTheCopies(t *testing.T) {
 	ctx := context.Background()
 	for _, text := range []string{"people nation", "war", "well government great britain", "congress nation public interest"} {
 		q := Query{Text: text, Page: 1, Size: 10, FacetMode: FacetsFiltered}
-		uq, _, err := ix.Parse(text, false)
+		uq, hq := bothQueries(t, ix, q)
+		want, err := ix.hiddenCopies(ctx, hq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		hq, err := ix.highlightQuery(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := ix.matchingLinked(ctx, hq, linked)
-		if err != nil {
-			t.Fatal(err)
+		if len(want) == 0 {
+			t.Fatalf("%q hides no copies", text)
 		}
 		plan := ix.planPruning(q)
 		if n, _ := ix.alias.DocCount(); !plan.visitsAllLikely(n) {
 			t.Fatalf("%q: its scan would not visit every match", text)
 		}
-		cut := ix.boundCut(plan, avgOf(uq))
-		cut.cands.keep, cut.cands.copies = 74, true
-		cut.cands.prefetch(ctx, ix, uq)
-		got, ok := cut.cands.matchingCopies()
-		if !ok {
-			t.Fatalf("%q: the scan found no copies", text)
+		// Grouping the scan's matches, then from the kept copy order.
+		for _, ordered := range []bool{false, true} {
+			o, err := ix.buildCopyOrder()
+			if err != nil || o == nil {
+				t.Fatalf("no copy order (%v)", err)
+			}
+			ix.copyOrders.mu.Lock()
+			ix.copyOrders.last, ix.copyOrders.building = nil, !ordered // no build meanwhile
+			if ordered {
+				ix.copyOrders.last = o
+			}
+			ix.copyOrders.mu.Unlock()
+			cut := ix.boundCut(plan, avgOf(uq))
+			cut.cands.keep, cut.cands.copies = 74, true
+			cut.cands.prefetch(ctx, ix, uq)
+			got, ok := cut.cands.hiddenCopies()
+			if !ok {
+				t.Fatalf("%q: the scan found no copies", text)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%q (copy order kept: %v): the scan hides %d copies, hiddenCopies %d", text, ordered, len(got), len(want))
+			}
 		}
-		if len(want) == 0 || !slices.Equal(got, want) {
-			t.Fatalf("%q: the scan found %d matching copies, matchingLinked %d", text, len(got), len(want))
-		}
+		ix.copyOrders.mu.Lock()
+		ix.copyOrders.building = false
+		ix.copyOrders.mu.Unlock()
 		full, page := bothWays(t, ix, q)
 		if page.TotalApproximate || page.Total != full.Total {
 			t.Errorf("%q: total %d (approximate %v), full search %d", text, page.Total, page.TotalApproximate, full.Total)
@@ -204,4 +211,17 @@ func TestScanFindsTheCopies(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bothQueries returns q's searched query and its plain (highlight) one.
+func bothQueries(t *testing.T, ix *Index, q Query) (uq, hq query.Query) {
+	t.Helper()
+	uq, _, err := ix.Parse(q.Text, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hq, err = ix.highlightQuery(q); err != nil {
+		t.Fatal(err)
+	}
+	return uq, hq
 }

@@ -72,6 +72,7 @@ type Index struct {
 	storeDamage        atomic.Pointer[Error] // set when the walk finds damage
 	dupsLoaded         chan struct{}         // closed once the fingerprints are loaded (duprestart.go)
 	linked             linkedDocs            // the linked set's internal numbers (linked.go)
+	copyOrders         copyOrders            // the linked set's groups (copyorder.go)
 	swapMu             sync.RWMutex          // held to swap the live index, read to take a reader from it
 	recheck            recheck               // segments Open did not read (segmentcheck.go)
 	columns            *facetColumns         // facet values by segment (facetcolumns.go)

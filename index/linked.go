@@ -35,15 +35,7 @@ type linkedDocs struct {
 // matchingLinked returns the documents of linked (sorted ids, the
 // current linked set) that base matches.
 func (ix *Index) matchingLinked(ctx context.Context, base query.Query, linked []string) ([]string, error) {
-	// The reader is taken while no rebuild swaps the live index and
-	// closes the old one; once held, it outlives that close.
-	ix.swapMu.RLock()
-	adv, err := ix.alias.Advanced()
-	var r bindex.IndexReader
-	if err == nil {
-		r, err = adv.Reader()
-	}
-	ix.swapMu.RUnlock()
+	r, err := ix.snapshot()
 	if err != nil || r == nil {
 		// A rebuild swapped the live index between the two calls (the
 		// alias guards its own searches, not this reader): ask through it.
@@ -79,6 +71,19 @@ func (ix *Index) matchingLinked(ctx context.Context, base query.Query, linked []
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// snapshot returns a reader of the live index's current snapshot, which
+// the caller closes. It is taken while no rebuild swaps the live index
+// and closes the old one; once held, it outlives that close.
+func (ix *Index) snapshot() (bindex.IndexReader, error) {
+	ix.swapMu.RLock()
+	defer ix.swapMu.RUnlock()
+	adv, err := ix.alias.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	return adv.Reader()
 }
 
 // matchingLinkedByQuery is matchingLinked through the alias: an id query

@@ -375,8 +375,8 @@ func (ix *Index) hiddenOf(ctx context.Context, done func() ([]string, error), bo
 	if done != nil {
 		return done()
 	}
-	if ids, ok := bound.cands.matchingCopies(); ok {
-		return ix.hiddenAmong(ids)
+	if hidden, ok := bound.cands.hiddenCopies(); ok {
+		return hidden, nil
 	}
 	return ix.hiddenCopies(ctx, base)
 }
