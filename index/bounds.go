@@ -22,6 +22,9 @@ type bounds struct {
 	words   int
 	clauses int
 	rules   bool
+	// phrases says, per field, whether two neighbouring words both have
+	// postings there: otherwise no phrase bonus is possible in it.
+	phrases [2]bool
 	// counts has the spare lists read too, for their documents alone:
 	// when they hold at most the collection's worth of postings, the
 	// scan then visits every match (a word in every title holds one).
@@ -105,7 +108,22 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 		}
 	}
 	b.counts = countSpare(b.lists, n)
+	for f := range boundFields {
+		for i := 0; i+1 < b.words; i++ {
+			b.phrases[f] = b.phrases[f] || (b.has(i, f) && b.has(i+1, f))
+		}
+	}
 	return b, nil
+}
+
+// has reports whether word i has postings in field f.
+func (b *bounds) has(i, f int) bool {
+	for _, l := range b.lists {
+		if l.word == i && l.field == f {
+			return true
+		}
+	}
+	return false
 }
 
 // countSpare reports whether spare lists are few enough postings to read
@@ -182,17 +200,24 @@ func (b *bounds) total(d *docBound) float64 {
 		return 0
 	}
 	score := sum * float64(min(m, b.clauses)) / float64(max(b.clauses, 1))
+	// Each field's phrases are one disjunction: its coordination factor
+	// scales their sum by the share of the pairs that match.
+	pairs := float64(b.words - 1)
 	for f, fd := range boundFields {
-		for i := 0; i+1 < b.words; i++ {
-			b1a, ta, pa, ok := d.phrasePart(b, i, f)
-			if !ok {
-				continue
-			}
-			b1b, tb, pb, ok := d.phrasePart(b, i+1, f)
-			if ok && near(pa, pb, b.gap[i]) {
-				score += fd.proximity * (b1a + b1b + ta + tb)
-			}
+		if !b.phrases[f] {
+			continue
 		}
+		bonus, matched := 0.0, 0
+		b1a, ta, pa, oka := d.phrasePart(b, 0, f)
+		for i := 1; i < b.words; i++ {
+			b1b, tb, pb, okb := d.phrasePart(b, i, f)
+			if oka && okb && near(pa, pb, b.gap[i-1]) {
+				bonus += b1a + b1b + ta + tb
+				matched++
+			}
+			b1a, ta, pa, oka = b1b, tb, pb, okb
+		}
+		score += fd.proximity * bonus * float64(matched) / pairs
 	}
 	score *= boundMargin
 	if b.rules {
