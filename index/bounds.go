@@ -29,6 +29,10 @@ type bounds struct {
 	// when they hold at most the collection's worth of postings, the
 	// scan then visits every match (a word in every title holds one).
 	counts bool
+	// everyDoc is set when a spare list holds every document (a word in
+	// every title): every document matches, so none of the spare lists
+	// is read, and the sample and the copies are every one of theirs.
+	everyDoc bool
 }
 
 // boundList is one word's postings in one field, with the weights bleve
@@ -108,6 +112,9 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 		}
 	}
 	b.counts = countSpare(b.lists, n)
+	for _, l := range b.lists {
+		b.everyDoc = b.everyDoc || (l.spare && l.df == n)
+	}
 	for f := range boundFields {
 		for i := 0; i+1 < b.words; i++ {
 			b.phrases[f] = b.phrases[f] || (b.has(i, f) && b.has(i+1, f))
@@ -140,7 +147,7 @@ func countSpare(lists []boundList, n uint64) bool {
 
 // visitsAll reports whether a scan visits every match: every list is
 // read, the spare ones for their documents.
-func (b *bounds) visitsAll() bool { return b.counts }
+func (b *bounds) visitsAll() bool { return b.counts || b.everyDoc }
 
 // score is bm25Field.score's factor tf/(tf + k1·norm) for one posting.
 func (l *boundList) score(tf uint64, norm float64) float64 {
@@ -269,7 +276,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 	li := sort.Search(len(linked), func(i int) bool { return linked[i] >= lo })
 	lists := make([]*boundList, 0, len(b.lists))
 	for i := range b.lists {
-		if b.lists[i].spare && !b.counts {
+		if b.lists[i].spare && (!b.counts || b.everyDoc) {
 			continue
 		}
 		l := b.lists[i] // a copy: each half reads its own
@@ -369,7 +376,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			}
 			l.set(d, hi)
 		}
-		if mark != nil {
+		if mark != nil && !b.everyDoc {
 			for mark.doc < doc {
 				d, err := mark.reader.Next(mark.tfd.Reset())
 				if err != nil {
@@ -385,7 +392,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 				}
 			}
 		}
-		if linked != nil {
+		if linked != nil && !b.everyDoc {
 			for li < len(linked) && linked[li] < doc {
 				li++
 			}
@@ -406,6 +413,22 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			heap.Fix(&h, 0)
 		default:
 			rest = max(rest, u)
+		}
+	}
+	if b.everyDoc { // every sampled and every linked document matches
+		for ; mark != nil && mark.doc != math.MaxUint64; sampled++ {
+			binary.BigEndian.PutUint64(id[:], mark.doc)
+			if err := tally.record(id[:]); err != nil {
+				return scanned{}, err
+			}
+			d, err := mark.reader.Next(mark.tfd.Reset())
+			if err != nil {
+				return scanned{}, err
+			}
+			mark.set(d, hi)
+		}
+		for ; li < len(linked) && linked[li] < hi; li++ {
+			matchedLinked = append(matchedLinked, int32(li))
 		}
 	}
 	return scanned{best: h, rest: rest, visited: visited, sampled: sampled, linked: matchedLinked}, nil

@@ -325,6 +325,9 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	slices.SortFunc(ranked, func(a, b bounded) int { return cmp.Compare(b.score, a.score) })
 	ch := &chosen{reader: r, norm: norm, keep: window, worst: max(halves[0].rest, halves[1].rest, b.spareOnly()),
 		matches: halves[0].visited + halves[1].visited, counted: b.visitsAll()}
+	if b.everyDoc {
+		ch.matches = n
+	}
 	if len(ranked) > keep {
 		ch.worst = max(ch.worst, ranked[keep].score)
 		ranked = ranked[:keep]

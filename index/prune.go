@@ -202,6 +202,9 @@ func (p *prunePlan) visitsAllLikely(n uint64) bool {
 	lists := make([]boundList, len(p.ps))
 	for i, ps := range p.ps {
 		lists[i] = boundList{spare: ps.ub < spareBelow(text), df: ps.df}
+		if lists[i].spare && ps.df >= n { // every document: bounds.everyDoc
+			return true
+		}
 	}
 	return countSpare(lists, n)
 }
