@@ -306,10 +306,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 		l.set(d, hi)
 	}
 	var mark *boundList // the sample mark's postings, when tallying
-	if tally != nil {
-		if err := tally.start(r); err != nil {
-			return scanned{}, err
-		}
+	if tally != nil {   // started by the caller, which adds up its spans
 		tr, err := r.TermFieldReader(ctx, []byte("1"), sampleField, false, false, false)
 		if err != nil {
 			return scanned{}, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -289,57 +290,90 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	if err != nil {
 		return nil, err
 	}
-	all := stages(window)
-	keep := all[len(all)-1]
+	st := stages(window)
+	keep := st[len(st)-1]
 	n, err := r.DocCount()
 	if err != nil {
 		return nil, err
 	}
-	var halfSides [2]scanSides
-	if b.visitsAll() { // only then are the documents visited the matches
-		for i := range halfSides {
-			halfSides[i].linked = sides.linked
-			if sides.tally != nil {
-				halfSides[i].tally = sides.tally.fresh()
+	// Spans of the document numbers, taken in turn by a worker a core.
+	workers := min(runtime.GOMAXPROCS(0), scanSpans)
+	var tallies []*facetTally
+	all := b.visitsAll() // only then are the documents visited the matches
+	if all && sides.tally != nil {
+		for range workers {
+			t := sides.tally.fresh()
+			if err := t.start(r); err != nil {
+				return nil, err
 			}
+			tallies = append(tallies, t)
 		}
 	}
-	// Two halves of the document numbers, one a core.
-	var halves [2]scanned
-	var errs [2]error
+	spans := make([]scanned, scanSpans)
+	errs := make([]error, scanSpans)
+	next := make(chan int, scanSpans)
+	for i := range scanSpans {
+		next <- i
+	}
+	close(next)
 	var wg sync.WaitGroup
-	for i, span := range [2][2]uint64{{0, n / 2}, {n / 2, math.MaxUint64}} {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			halves[i], errs[i] = b.scan(ctx, r, span[0], span[1], keep, halfSides[i])
+			var ws scanSides
+			if all {
+				ws.linked = sides.linked
+				if tallies != nil {
+					ws.tally = tallies[w]
+				}
+			}
+			for i := range next {
+				lo, hi := uint64(i)*n/scanSpans, uint64(i+1)*n/scanSpans
+				if i == scanSpans-1 {
+					hi = math.MaxUint64
+				}
+				spans[i], errs[i] = b.scan(ctx, r, lo, hi, keep, ws)
+			}
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	ch := &chosen{reader: r, norm: norm, keep: window, worst: b.spareOnly(), counted: all}
+	var ranked []bounded
+	var sampled uint64
+	for i, sp := range spans {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
+		ranked = append(ranked, sp.best...)
+		ch.worst = max(ch.worst, sp.rest)
+		ch.matches += sp.visited
+		sampled += sp.sampled
+		ch.copies = append(ch.copies, sp.linked...)
 	}
-	ranked := append(halves[0].best, halves[1].best...)
-	slices.SortFunc(ranked, func(a, b bounded) int { return cmp.Compare(b.score, a.score) })
-	ch := &chosen{reader: r, norm: norm, keep: window, worst: max(halves[0].rest, halves[1].rest, b.spareOnly()),
-		matches: halves[0].visited + halves[1].visited, counted: b.visitsAll()}
 	if b.everyDoc {
 		ch.matches = n
 	}
+	slices.SortFunc(ranked, func(a, b bounded) int { return cmp.Compare(b.score, a.score) })
 	if len(ranked) > keep {
 		ch.worst = max(ch.worst, ranked[keep].score)
 		ranked = ranked[:keep]
 	}
 	ch.ranked = ranked
-	if t := halfSides[0].tally; t != nil {
-		t.add(halfSides[1].tally)
-		ch.sample = &bleve.SearchResult{Total: halves[0].sampled + halves[1].sampled, Facets: t.results()}
+	if tallies != nil {
+		for _, t := range tallies[1:] {
+			tallies[0].add(t)
+		}
+		ch.sample = &bleve.SearchResult{Total: sampled, Facets: tallies[0].results()}
 	}
-	ch.copies = append(halves[0].linked, halves[1].linked...)
 	return ch, nil
 }
+
+// scanSpans is how many spans of document numbers a scan is cut into:
+// one a core here. Four and eight were slower at 10^6 passages (p99 105
+// and 95 ms in process against 91–95 ms): each span seeks every list to
+// its start and keeps its own best.
+const scanSpans = 2
 
 // hiddenCopies returns the copies the page hides, as hiddenCopies would,
 // when the prefetch found them.
