@@ -74,10 +74,7 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 		return nil, err
 	}
 	b := &bounds{words: len(plan.words), clauses: plan.clauses, rules: plan.rules, spare: make([][2]*boundList, len(plan.words))}
-	for i := 0; i+1 < len(plan.words); i++ {
-		between := uint64(plan.words[i+1].clause - plan.words[i].clause - 1)
-		b.gap = append(b.gap, 1+3*between) // a stop-word clause is a token or few
-	}
+	b.gap = plan.gaps
 	text := 0.0
 	for i, w := range plan.words {
 		for f, fd := range boundFields {

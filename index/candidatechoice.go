@@ -99,9 +99,14 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	var tallies []*facetTally
 	all := b.visitsAll() // only then are the documents visited the matches
 	if all && sides.tally != nil {
-		for range workers {
-			t := sides.tally.fresh()
-			if err := t.start(r); err != nil {
+		first := sides.tally.fresh()
+		if err := first.start(r); err != nil {
+			return nil, err
+		}
+		tallies = append(tallies, first)
+		for range workers - 1 {
+			t, err := first.twin(r)
+			if err != nil {
 				return nil, err
 			}
 			tallies = append(tallies, t)

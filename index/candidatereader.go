@@ -64,7 +64,12 @@ func (p *candidatePostings) seek(id bindex.IndexInternalID, pre *bindex.TermFiel
 			return nil, err
 		}
 		got := binary.BigEndian.Uint64(d.ID)
-		if got == ids[p.at] {
+		// The list holds the next document at or after the candidate
+		// asked for; when that is a later candidate, it is the answer:
+		// asking scorch for it again would seek backwards, which
+		// reopens the list.
+		p.at += sort.Search(len(ids)-p.at, func(i int) bool { return ids[p.at+i] >= got })
+		if p.at < len(ids) && ids[p.at] == got {
 			p.at++
 			return d, nil
 		}

@@ -116,7 +116,7 @@ func (ch *chosen) ids(n int) []uint64 {
 // plain single-term words that all occur (the coordination factors would
 // not be what the bound assumes).
 func (ix *Index) boundCut(plan *prunePlan, avg map[string]float64) *pruning {
-	if plan.long || avg == nil || len(plan.words) > maxPrunedClauses {
+	if plan.long || avg == nil || len(plan.words) > maxPrunedClauses || len(plan.gaps) != len(plan.words)-1 {
 		return nil
 	}
 	seen := make([]bool, len(plan.words))

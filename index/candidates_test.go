@@ -36,7 +36,8 @@ func TestBoundsHoldScores(t *testing.T) {
 	n, _ := r.DocCount()
 	for _, text := range []string{"war", "people nation", "united states", "state union address", "well government great britain",
 		"protect nations peoples", "the people of the nation", "war war peace", "last year alone", "congress nation public interest",
-		"islands against united", "income year less month", "fellow citizens", "great britain"} {
+		"islands against united", "income year less month", "fellow citizens", "great britain",
+		"cost-of living", "high cost-of living", "settle once-and-for-all disputes"} {
 		uq, _, err := ix.Parse(text, false)
 		if err != nil {
 			t.Fatal(err)

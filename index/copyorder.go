@@ -36,6 +36,16 @@ type copyOrders struct {
 	mu       sync.Mutex
 	last     *copyOrder
 	building bool
+	closed   bool
+	done     sync.WaitGroup // the build in progress
+}
+
+// close waits for a build in progress and starts no other.
+func (c *copyOrders) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.done.Wait()
 }
 
 // currentCopyOrder returns the copy order of the current version, or nil
@@ -49,9 +59,11 @@ func (ix *Index) currentCopyOrder() *copyOrder {
 	if c.last != nil && c.last.version == ix.dups.version.Load() {
 		return c.last
 	}
-	if !c.building && ix.dups.loaded.Load() {
+	if !c.building && !c.closed && ix.dups.loaded.Load() {
 		c.building = true
+		c.done.Add(1)
 		go func() {
+			defer c.done.Done()
 			o, err := ix.buildCopyOrder()
 			c.mu.Lock()
 			defer c.mu.Unlock()

@@ -68,6 +68,36 @@ func (t *facetTally) fresh() *facetTally {
 	return &facetTally{columns: t.columns, live: t.live, wants: t.wants, fields: t.fields}
 }
 
+// twin returns a started tally of the same facets on the same snapshot
+// and columns as t, which was started: tallies of one search's spans
+// must see the same columns to add up (a build may finish between two
+// starts).
+func (t *facetTally) twin(r bindex.IndexReader) (*facetTally, error) {
+	o := t.fresh()
+	if t.reader != nil { // not a scorch snapshot: doc values
+		return o, o.start(r)
+	}
+	n := len(FacetNames)
+	o.total, o.missing, o.seen = make([]int, n), make([]int, n), make([]bool, n)
+	o.loose = make([]map[string]int, n)
+	for _, f := range t.fields {
+		o.loose[f] = map[string]int{}
+	}
+	o.names, o.segs, o.offsets, o.cols = t.names, t.segs, t.offsets, t.cols
+	o.counts = make([][][]int, len(t.counts))
+	for i, c := range t.counts {
+		if c == nil {
+			continue
+		}
+		o.counts[i] = make([][]int, n)
+		for _, f := range t.fields {
+			o.counts[i][f] = make([]int, len(c[f]))
+		}
+	}
+	o.states = make([]segment.DocVisitState, len(t.states))
+	return o, nil
+}
+
 // add counts o's matches into t; both were started on one snapshot.
 func (t *facetTally) add(o *facetTally) {
 	for _, f := range t.fields {

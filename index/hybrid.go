@@ -108,7 +108,10 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	if sample != nil {
 		estimate = ix.estimateTotal(sample)
 		if plan := ix.planPruning(q); plan != nil {
-			if cut = ix.boundCut(plan, avgOf(uq)); cut == nil { // candidates.go
+			if filter == nil { // candidates.go, as pageplan.go decides
+				cut = ix.boundCut(plan, avgOf(uq))
+			}
+			if cut == nil {
 				cut = plan.cut(estimate)
 			}
 		}

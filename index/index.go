@@ -347,6 +347,7 @@ func (ix *Index) Close() error {
 func (ix *Index) close() error {
 	ix.stopStoreCheck()
 	ix.columns.close()
+	ix.copyOrders.close()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var errs []error

@@ -14,15 +14,20 @@ func (ix *Index) boundPlan(ctx context.Context, q Query, uq, filter query.Query,
 	if plan == nil || plan.bound <= ix.exactFacetsLimit() {
 		return nil, nil
 	}
-	bound := ix.boundCut(plan, avgOf(uq))
+	// A filter is left to the essential split: the candidates are chosen
+	// without it, and too few of them might pass it to fill the window.
+	var bound *pruning
+	if filter == nil {
+		bound = ix.boundCut(plan, avgOf(uq))
+	}
 	if bound != nil {
 		c := bound.cands
 		c.keep, _ = page{from: (q.Page - 1) * q.Size, size: q.Size, rank: rank}.window()
-		if filter == nil && q.FacetMode == FacetsFiltered {
+		if q.FacetMode == FacetsFiltered {
 			c.tally = ix.sampleTally(q)
 		}
 		n, _ := ix.alias.DocCount()
-		c.copies = filter == nil && plan.visitsAllLikely(n)
+		c.copies = plan.visitsAllLikely(n)
 		c.prefetch(ctx, ix, uq)
 	}
 	return plan, bound

@@ -123,6 +123,9 @@ type prunePlan struct {
 	clauses int  // of the query's top-level disjunction (queryClauses)
 	rules   bool // the words rule applies
 	long    bool // searched by its kept words (longquery.go)
+	// gaps are the positions from each word to the next in the phrase
+	// of the two that the proximity bonus searches (query.go).
+	gaps []uint64
 	// bound is the most documents can match: each word's widest posting,
 	// summed, and at most the collection.
 	bound uint64
@@ -187,7 +190,8 @@ func (ix *Index) planPruning(q Query) *prunePlan {
 		bound += df
 	}
 	_, long, _ := compiler{ix: ix}.capLong(e)
-	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), long: long != nil, bound: min(bound, n)}
+	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), long: long != nil, bound: min(bound, n),
+		gaps: ix.phraseGaps(e, words)}
 }
 
 // visitsAllLikely reports whether the bound cut's scan will visit every
@@ -394,6 +398,35 @@ func (ix *Index) plainWords(e querylang.Expr) []queryWord {
 		}
 	}
 	return out
+}
+
+// phraseGaps returns, for each neighbouring pair of words, how many
+// positions the second stands after the first in the phrase the
+// proximity bonus builds of them: the typed text from one to the other,
+// analysed, so that stop words between them or inside them ("cost-of
+// living": cost _ live) count as the index counts them.
+func (ix *Index) phraseGaps(e querylang.Expr, words []queryWord) []uint64 {
+	s, ok := e.(*querylang.Seq)
+	if !ok {
+		return nil
+	}
+	a := ix.mapping.AnalyzerNamed(proseAnalyzer)
+	gaps := make([]uint64, 0, len(words))
+	for i := 0; i+1 < len(words); i++ {
+		var typed []string
+		for k := words[i].clause; k <= words[i+1].clause && k < len(s.Clauses); k++ {
+			if t, ok := s.Clauses[k].Expr.(*querylang.Term); ok {
+				typed = append(typed, t.Value)
+			}
+		}
+		toks := a.Analyze([]byte(strings.Join(typed, " ")))
+		gap := 1
+		if len(toks) >= 2 {
+			gap = max(1, toks[len(toks)-1].Position-toks[0].Position)
+		}
+		gaps = append(gaps, uint64(gap))
+	}
+	return gaps
 }
 
 // queryWord is one analysed term of a plain query.
