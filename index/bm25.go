@@ -80,7 +80,7 @@ func (q *bm25Word) Searcher(ctx context.Context, r bindex.IndexReader, _ mapping
 				return nil, err
 			}
 			df := float64(tr.Count())
-			idf := math.Pow(math.Log(1+(s.docs-df+0.5)/(df+0.5)), bm25IDFPower)
+			idf := bm25IDF(s.docs, df)
 			s.fields = append(s.fields, &bm25Field{term: term, reader: tr, weight: q.weights[i] * q.boost * idf, avg: q.avg[f]})
 			s.count += tr.Count()
 		}
@@ -102,13 +102,30 @@ type bm25Field struct {
 // score is Lucene's BM25 term score (without the constant k1+1).
 func (f *bm25Field) score(d *bindex.TermFieldDoc) float64 {
 	tf := float64(d.Freq)
-	norm := 1.0
-	if d.Norm > 0 && f.avg > 0 {
-		length := max(1/(d.Norm*d.Norm), bm25MinLength*f.avg) // bleve stores 1/√length
-		norm = 1 - bm25B + bm25B*length/f.avg
-	}
-	return f.weight * tf / (tf + bm25K1*norm)
+	return f.weight * tf / (tf + bm25K1*bm25LengthNorm(d.Norm, f.avg))
 }
+
+// bm25LengthNorm is BM25's length normalisation of a field whose stored
+// norm is storedNorm (bleve stores 1/√length), against the field's
+// average length. The score bounds of candidates.go use it too, so that
+// they are these scores' own.
+func bm25LengthNorm(storedNorm, avg float64) float64 {
+	if storedNorm <= 0 || avg <= 0 {
+		return 1
+	}
+	length := max(1/(storedNorm*storedNorm), bm25MinLength*avg)
+	return 1 - bm25B + bm25B*length/avg
+}
+
+// bm25IDF is the term weight of a term in df of docs documents: BM25's
+// idf, raised to bm25IDFPower.
+func bm25IDF(docs, df float64) float64 {
+	return math.Pow(math.Log(1+(docs-df+0.5)/(df+0.5)), bm25IDFPower)
+}
+
+// tfidfIDF is bleve's tf-idf idf, which scores the exact phrases of a
+// phrase bonus.
+func tfidfIDF(docs, df float64) float64 { return 1 + math.Log(docs/(df+1)) }
 
 // bm25Searcher walks the fields' postings in document order, a small
 // disjunction that sums the fields' scores for each document.

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"math"
 
 	bindex "github.com/blevesearch/bleve_index_api"
 )
@@ -66,15 +65,16 @@ const spareShare = 0.01
 // of summed weight text.
 func spareBelow(text float64) float64 { return spareShare * text / (1 + bm25K1) }
 
-// norm is the query norm bleve scales tf-idf term scores by (the phrase
-// bonus's exact phrases).
+// newBounds reads the statistics of plan's words on snapshot r; norm is
+// the query norm bleve scales tf-idf term scores by (the phrase bonus's
+// exact phrases).
 func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg map[string]float64, norm float64) (*bounds, error) {
 	n, err := r.DocCount()
 	if err != nil {
 		return nil, err
 	}
-	b := &bounds{words: len(plan.words), clauses: plan.clauses, rules: plan.rules, spare: make([][2]*boundList, len(plan.words))}
-	b.gap = plan.gaps
+	b := &bounds{words: len(plan.words), clauses: plan.clauses, rules: plan.rules, gap: plan.gaps,
+		spare: make([][2]*boundList, len(plan.words))}
 	text := 0.0
 	for i, w := range plan.words {
 		for f, fd := range boundFields {
@@ -88,8 +88,8 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 				continue
 			}
 			docs := float64(n)
-			idf := math.Pow(math.Log(1+(docs-df+0.5)/(df+0.5)), bm25IDFPower)
-			tidf := 1 + math.Log(docs/(df+1))
+			idf := bm25IDF(docs, df)
+			tidf := tfidfIDF(docs, df)
 			l := boundList{word: i, field: f, term: w.term, name: fd.name, df: uint64(df), weight: fd.weight * idf, w1: idf,
 				tfidf: tidf * tidf * norm, avg: avg[fd.name]}
 			if f == 0 {
@@ -142,17 +142,6 @@ func countSpare(lists []boundList, n uint64) bool {
 // visitsAll reports whether a scan visits every match: every list is
 // read, the spare ones for their documents.
 func (b *bounds) visitsAll() bool { return b.counts || b.everyDoc }
-
-// score is bm25Field.score's factor tf/(tf + k1·norm) for one posting.
-func (l *boundList) score(tf uint64, norm float64) float64 {
-	t := float64(tf)
-	k := 1.0
-	if norm > 0 && l.avg > 0 {
-		length := max(1/(norm*norm), bm25MinLength*l.avg)
-		k = 1 - bm25B + bm25B*length/l.avg
-	}
-	return t / (t + bm25K1*k)
-}
 
 // spareOnly bounds a document that holds none of the read postings.
 func (b *bounds) spareOnly() float64 {

@@ -54,20 +54,10 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 		lists = append(lists, &l)
 	}
 	defer closeLists(lists)
-	var start [8]byte
-	binary.BigEndian.PutUint64(start[:], lo)
 	for _, l := range lists {
-		var d *bindex.TermFieldDoc
-		var err error
-		if lo == 0 {
-			d, err = l.reader.Next(l.tfd.Reset())
-		} else {
-			d, err = l.reader.Advance(start[:], l.tfd.Reset())
-		}
-		if err != nil {
+		if err := l.first(lo, hi); err != nil {
 			return scanned{}, err
 		}
-		l.set(d, hi)
 	}
 	var mark *boundList // the sample mark's postings, when tallying
 	if tally != nil {   // started by the caller, which adds up its spans
@@ -77,16 +67,9 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 		}
 		mark = &boundList{reader: tr}
 		defer tr.Close()
-		var d *bindex.TermFieldDoc
-		if lo == 0 {
-			d, err = tr.Next(mark.tfd.Reset())
-		} else {
-			d, err = tr.Advance(start[:], mark.tfd.Reset())
-		}
-		if err != nil {
+		if err := mark.first(lo, hi); err != nil {
 			return scanned{}, err
 		}
-		mark.set(d, hi)
 	}
 	var id [8]byte
 	h := make(boundHeap, 0, keep+1)
@@ -113,15 +96,14 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 				continue
 			}
 			if l.spare { // read for its documents only
-				d, err := l.reader.Next(l.tfd.Reset())
-				if err != nil {
+				if err := l.next(hi); err != nil {
 					return scanned{}, err
 				}
-				l.set(d, hi)
 				continue
 			}
 			scored = true
-			s := l.score(l.tf, l.norm)
+			tf := float64(l.tf)
+			s := tf / (tf + bm25K1*bm25LengthNorm(l.norm, l.avg)) // bm25Field.score's, before its weight
 			i, f := l.word, l.field
 			at.held[i][f] = true
 			at.bm[i][f] = l.weight * s
@@ -131,19 +113,15 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			for _, v := range l.tfd.Vectors {
 				at.pos[i][f] = append(at.pos[i][f], v.Pos)
 			}
-			d, err := l.reader.Next(l.tfd.Reset())
-			if err != nil {
+			if err := l.next(hi); err != nil {
 				return scanned{}, err
 			}
-			l.set(d, hi)
 		}
 		if mark != nil && !b.everyDoc {
 			for mark.doc < doc {
-				d, err := mark.reader.Next(mark.tfd.Reset())
-				if err != nil {
+				if err := mark.next(hi); err != nil {
 					return scanned{}, err
 				}
-				mark.set(d, hi)
 			}
 			if mark.doc == doc {
 				sampled++
@@ -182,17 +160,38 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			if err := tally.record(id[:]); err != nil {
 				return scanned{}, err
 			}
-			d, err := mark.reader.Next(mark.tfd.Reset())
-			if err != nil {
+			if err := mark.next(hi); err != nil {
 				return scanned{}, err
 			}
-			mark.set(d, hi)
 		}
 		for ; li < len(linked) && linked[li] < hi; li++ {
 			matchedLinked = append(matchedLinked, int32(li))
 		}
 	}
 	return scanned{best: h, rest: rest, visited: visited, sampled: sampled, linked: matchedLinked}, nil
+}
+
+// first moves the list onto its first document at or after lo.
+func (l *boundList) first(lo, hi uint64) error {
+	if lo == 0 {
+		return l.next(hi)
+	}
+	var start [8]byte
+	binary.BigEndian.PutUint64(start[:], lo)
+	d, err := l.reader.Advance(start[:], l.tfd.Reset())
+	if err == nil {
+		l.set(d, hi)
+	}
+	return err
+}
+
+// next moves the list onto its next document.
+func (l *boundList) next(hi uint64) error {
+	d, err := l.reader.Next(l.tfd.Reset())
+	if err == nil {
+		l.set(d, hi)
+	}
+	return err
 }
 
 // set moves the list onto d, or past its end at hi.

@@ -19,9 +19,9 @@ import (
 // of the search, and what it counts besides.
 
 // prefetch chooses the candidates on the live snapshot on goroutines of
-// their own, while the request reads its hidden copies: the search uses
-// them when it searches the same snapshot with the same query norm (uq's:
-// filters and exclusions weigh nothing).
+// their own, while the request goes on planning its page: the search
+// uses them when it searches the same snapshot with the same query norm
+// (uq's: filters and exclusions weigh nothing).
 func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 	r, err := ix.snapshot()
 	if err != nil || r == nil {

@@ -114,9 +114,10 @@ func (ch *chosen) ids(n int) []uint64 {
 
 // boundCut returns the bound cut of plan, or nil when the query is not
 // plain single-term words that all occur (the coordination factors would
-// not be what the bound assumes).
+// not be what the bound assumes). A long query (longquery.go) is never
+// planned: its cap keeps more words than maxPrunedClauses.
 func (ix *Index) boundCut(plan *prunePlan, avg map[string]float64) *pruning {
-	if plan.long || avg == nil || len(plan.words) > maxPrunedClauses || len(plan.gaps) != len(plan.words)-1 {
+	if avg == nil || len(plan.words) > maxPrunedClauses || len(plan.gaps) != len(plan.words)-1 {
 		return nil
 	}
 	seen := make([]bool, len(plan.words))

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"encoding/binary"
 	"slices"
 	"sort"
 	"sync"
@@ -202,15 +201,11 @@ type scanCopies struct {
 
 // copiesOn reads the linked documents' numbers on snapshot r.
 func (ix *Index) copiesOn(r bindex.IndexReader) (*scanCopies, error) {
-	internal, external, err := ix.linkedOn(r, ix.dups.linkedIDs()) // linked.go
+	internal, external, nums, err := ix.linkedOn(r, ix.dups.linkedIDs()) // linked.go
 	if err != nil {
 		return nil, err
 	}
-	s := &scanCopies{reader: r, internal: internal, external: external, numbers: make([]uint64, len(internal))}
-	for i, id := range internal {
-		s.numbers[i] = binary.BigEndian.Uint64(id)
-	}
-	return s, nil
+	return &scanCopies{reader: r, internal: internal, external: external, numbers: nums}, nil
 }
 
 // hidden returns the copies a page hides when it matches the linked

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/binary"
 	"slices"
 	"sort"
 	"sync"
@@ -30,6 +31,7 @@ type linkedDocs struct {
 	internal []bindex.IndexInternalID
 	external map[string]string                 // internal number → id
 	numbers  map[string]bindex.IndexInternalID // id → internal number
+	nums     []uint64                          // internal, as numbers (a bound cut's scan walks them)
 }
 
 // matchingLinked returns the documents of linked (sorted ids, the
@@ -42,7 +44,7 @@ func (ix *Index) matchingLinked(ctx context.Context, base query.Query, linked []
 		return ix.matchingLinkedByQuery(ctx, base, linked)
 	}
 	defer r.Close()
-	internal, external, err := ix.linkedOn(r, linked)
+	internal, external, _, err := ix.linkedOn(r, linked)
 	if err != nil {
 		return nil, err
 	}
@@ -103,18 +105,19 @@ func (ix *Index) matchingLinkedByQuery(ctx context.Context, base query.Query, li
 }
 
 // linkedOn resolves linked on snapshot r, or returns the numbers already
-// resolved there for the same copies.
-func (ix *Index) linkedOn(r bindex.IndexReader, linked []string) ([]bindex.IndexInternalID, map[string]string, error) {
+// resolved there for the same copies: their internal ids in order, the
+// id of each, and the same numbers as integers.
+func (ix *Index) linkedOn(r bindex.IndexReader, linked []string) ([]bindex.IndexInternalID, map[string]string, []uint64, error) {
 	c := &ix.linked
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v := ix.dups.version.Load()
 	if c.reader == r && c.version == v && c.external != nil {
-		return c.internal, c.external, nil
+		return c.internal, c.external, c.nums, nil
 	}
 	dr, err := r.DocIDReaderOnly(slices.Clone(linked)) // linked is shared
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer dr.Close()
 	var internal []bindex.IndexInternalID
@@ -123,7 +126,7 @@ func (ix *Index) linkedOn(r bindex.IndexReader, linked []string) ([]bindex.Index
 	for {
 		id, err := dr.Next()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if id == nil {
 			break
@@ -131,15 +134,19 @@ func (ix *Index) linkedOn(r bindex.IndexReader, linked []string) ([]bindex.Index
 		id = slices.Clone(id)
 		ext, err := r.ExternalID(id)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		internal = append(internal, id)
 		external[string(id)] = ext
 		numbers[ext] = id
 	}
 	sort.Slice(internal, func(i, j int) bool { return internal[i].Compare(internal[j]) < 0 })
-	c.reader, c.version, c.internal, c.external, c.numbers = r, v, internal, external, numbers
-	return internal, external, nil
+	nums := make([]uint64, len(internal))
+	for i, id := range internal {
+		nums[i] = binary.BigEndian.Uint64(id)
+	}
+	c.reader, c.version, c.internal, c.external, c.numbers, c.nums = r, v, internal, external, numbers, nums
+	return internal, external, nums, nil
 }
 
 // hiddenQuery matches the hidden copies ids (sorted), which are all

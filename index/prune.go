@@ -122,7 +122,6 @@ type prunePlan struct {
 	ps      []*posting
 	clauses int  // of the query's top-level disjunction (queryClauses)
 	rules   bool // the words rule applies
-	long    bool // searched by its kept words (longquery.go)
 	// gaps are the positions from each word to the next in the phrase
 	// of the two that the proximity bonus searches (query.go).
 	gaps []uint64
@@ -172,8 +171,8 @@ func (ix *Index) planPruning(q Query) *prunePlan {
 			if df == 0 {
 				continue
 			}
-			idf := math.Pow(math.Log(1+(float64(n)-float64(df)+0.5)/(float64(df)+0.5)), bm25IDFPower)
-			tfidf := 1 + math.Log(float64(n)/float64(df+1))
+			idf := bm25IDF(float64(n), float64(df))
+			tfidf := tfidfIDF(float64(n), float64(df))
 			ps = append(ps, &posting{word: i, clause: clauseOf(w), term: w.term, field: f.name, df: df,
 				ub: f.weight * idf * pruneMargin, phrase: (idf + tfidf*tfidf) * pruneMargin})
 		}
@@ -189,8 +188,7 @@ func (ix *Index) planPruning(q Query) *prunePlan {
 	for _, df := range widest {
 		bound += df
 	}
-	_, long, _ := compiler{ix: ix}.capLong(e)
-	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), long: long != nil, bound: min(bound, n),
+	return &prunePlan{words: words, ps: ps, clauses: clauses, rules: ix.rulesWords(e), bound: min(bound, n),
 		gaps: ix.phraseGaps(e, words)}
 }
 

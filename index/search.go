@@ -256,9 +256,9 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	// the facets and every page count the same distinct documents. Which
 	// copies match is asked of the query without its ranking-only
 	// clauses: the same matches, fewer searchers. It is asked on another
-	// goroutine while the pruning plan and the facet sample, which do not
-	// depend on it, are read: a page is otherwise one core's work. A
-	// bound cut's scan, which visits every match, tells it instead.
+	// goroutine while the facet sample, which does not depend on it, is
+	// read: a page is otherwise one core's work. A bound cut's scan,
+	// which visits every match, tells it instead.
 	var hiddenDone func() ([]string, error)
 	if bound == nil || !bound.cands.copies {
 		hiddenDone = concurrently(func() ([]string, error) { return ix.hiddenCopies(ctx, withFilter(hq, filter)) })
