@@ -21,14 +21,6 @@ type bounds struct {
 	// phrases says, per field, whether two neighbouring words both have
 	// postings there: otherwise no phrase bonus is possible in it.
 	phrases [2]bool
-	// counts has the spare lists read too, for their documents alone:
-	// when they hold at most the collection's worth of postings, the
-	// scan then visits every match (a word in every title holds one).
-	counts bool
-	// everyDoc is set when a spare list holds every document (a word in
-	// every title): every document matches, so none of the spare lists
-	// is read, and the sample and the copies are every one of theirs.
-	everyDoc bool
 }
 
 // boundList is one word's postings in one field, with the weights bleve
@@ -105,10 +97,6 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 			b.spare[l.word][l.field] = l
 		}
 	}
-	b.counts = countSpare(b.lists, n)
-	for _, l := range b.lists {
-		b.everyDoc = b.everyDoc || (l.spare && l.df == n)
-	}
 	for f := range boundFields {
 		for i := 0; i+1 < b.words; i++ {
 			b.phrases[f] = b.phrases[f] || (b.has(i, f) && b.has(i+1, f))
@@ -127,27 +115,39 @@ func (b *bounds) has(i, f int) bool {
 	return false
 }
 
-// countSpare reports whether spare lists are few enough postings to read
-// for their documents: at most n, the documents there are.
-func countSpare(lists []boundList, n uint64) bool {
-	var postings uint64
-	for _, l := range lists {
-		if l.spare {
-			postings += l.df
-		}
+// terms returns every list's word and field, spare ones included: the
+// query's matches hold one of them.
+func (b *bounds) terms() []fieldTerm {
+	out := make([]fieldTerm, len(b.lists))
+	for i, l := range b.lists {
+		out[i] = fieldTerm{field: l.name, term: l.term}
 	}
-	return postings <= n
+	return out
 }
-
-// visitsAll reports whether a scan visits every match: every list is
-// read, the spare ones for their documents.
-func (b *bounds) visitsAll() bool { return b.counts || b.everyDoc }
 
 // spareOnly bounds a document that holds none of the read postings.
 func (b *bounds) spareOnly() float64 {
 	var at docBound
 	at.reset(b.words)
 	return b.total(&at)
+}
+
+// prefixBounds returns, for each j up to len(lists), the highest bound of
+// a document holding postings of lists[:j] alone (and spare ones): each
+// at its highest, as a spare posting is (total), and anywhere. Holding
+// more never lowers a bound, so they rise with j.
+func (b *bounds) prefixBounds(lists []*boundList) []float64 {
+	out := make([]float64, len(lists)+1)
+	var at docBound
+	at.reset(b.words)
+	out[0] = b.total(&at)
+	for j, l := range lists {
+		i, f := l.word, l.field
+		at.held[i][f] = true
+		at.bm[i][f], at.b1[i][f], at.tfid[i][f], at.pos[i][f] = l.weight, l.w1, l.tfidf, nil
+		out[j+1] = b.total(&at)
+	}
+	return out
 }
 
 // docBound gathers one document's postings.

@@ -1,51 +1,38 @@
 package index
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/binary"
 	"math"
-	"sort"
+	"slices"
 
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // scanned is what a scan of some documents found.
 type scanned struct {
-	best    boundHeap // the best-bounded documents
-	rest    float64   // the best bound of the others
-	visited uint64    // documents holding a read posting
-	sampled uint64    // of them, in the facet sample (tallied)
-	linked  []int32   // of them, the linked ones (copies): their places in scanSides.linked
-}
-
-// scanSides is what a scan counts besides bounds, when every posting
-// list is read and its documents are thus the query's matches: the
-// facet sample (facetsample.go) in tally, and which of the linked
-// documents (sorted numbers) match, for the hidden copies
-// (representative.go).
-type scanSides struct {
-	tally  *facetTally
-	linked []uint64
+	best boundHeap // the best-bounded documents
+	rest float64   // the best bound of the others
 }
 
 // scan reads the postings of documents lo ≤ number < hi and returns the
-// keep best-bounded ones with the best bound of the others. With a tally,
-// it also counts the facets of the visited documents in the facet sample
-// (facetsample.go), as the sample's own search would; with linked
-// numbers, it notes which it visits.
-func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int, sides scanSides) (scanned, error) {
-	tally, linked := sides.tally, sides.linked
-	var matchedLinked []int32
-	li := sort.Search(len(linked), func(i int) bool { return linked[i] >= lo })
+// keep best-bounded ones with the best bound of the others. Spare lists
+// are not read. It skips postings as MaxScore does: once keep documents
+// are bounded above what the least weighty lists could give a document
+// holding none of the others (prefixBounds), those lists no longer
+// choose the documents visited, and are read only where the others
+// stand. For a frequent word beside a rare one ("weaker states") that
+// reads the frequent word's postings at the rare word's documents alone.
+func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int) (scanned, error) {
 	lists := make([]*boundList, 0, len(b.lists))
 	for i := range b.lists {
-		if b.lists[i].spare && (!b.counts || b.everyDoc) {
+		if b.lists[i].spare {
 			continue
 		}
-		l := b.lists[i] // a copy: each half reads its own
-		scored := !l.spare
-		tr, err := r.TermFieldReader(ctx, []byte(l.term), l.name, scored, scored, scored)
+		l := b.lists[i] // a copy: each span reads its own
+		tr, err := r.TermFieldReader(ctx, []byte(l.term), l.name, true, true, true)
 		if err != nil {
 			closeLists(lists)
 			return scanned{}, err
@@ -59,49 +46,36 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			return scanned{}, err
 		}
 	}
-	var mark *boundList // the sample mark's postings, when tallying
-	if tally != nil {   // started by the caller, which adds up its spans
-		tr, err := r.TermFieldReader(ctx, []byte("1"), sampleField, false, false, false)
-		if err != nil {
-			return scanned{}, err
-		}
-		mark = &boundList{reader: tr}
-		defer tr.Close()
-		if err := mark.first(lo, hi); err != nil {
-			return scanned{}, err
-		}
-	}
-	var id [8]byte
+	// Least weighty first: lists[:skip] are only read where the others are.
+	slices.SortStableFunc(lists, func(a, c *boundList) int { return cmp.Compare(a.weight, c.weight) })
+	below := b.prefixBounds(lists)
+	skip := 0
 	h := make(boundHeap, 0, keep+1)
 	rest := 0.0
 	var at docBound
-	var visited, sampled uint64
-	for ; ; visited++ {
+	for visited := 0; ; visited++ {
 		if visited&8191 == 0 {
 			if err := ctx.Err(); err != nil {
 				return scanned{}, err
 			}
 		}
 		doc := uint64(math.MaxUint64)
-		for _, l := range lists {
+		for _, l := range lists[skip:] {
 			doc = min(doc, l.doc)
 		}
 		if doc == math.MaxUint64 {
 			break
 		}
 		at.reset(b.words)
-		scored := false
-		for _, l := range lists {
+		for j, l := range lists {
+			if j < skip && l.doc < doc {
+				if err := l.seek(doc, hi); err != nil {
+					return scanned{}, err
+				}
+			}
 			if l.doc != doc {
 				continue
 			}
-			if l.spare { // read for its documents only
-				if err := l.next(hi); err != nil {
-					return scanned{}, err
-				}
-				continue
-			}
-			scored = true
 			tf := float64(l.tf)
 			s := tf / (tf + bm25K1*bm25LengthNorm(l.norm, l.avg)) // bm25Field.score's, before its weight
 			i, f := l.word, l.field
@@ -113,34 +87,11 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			for _, v := range l.tfd.Vectors {
 				at.pos[i][f] = append(at.pos[i][f], v.Pos)
 			}
-			if err := l.next(hi); err != nil {
-				return scanned{}, err
-			}
-		}
-		if mark != nil && !b.everyDoc {
-			for mark.doc < doc {
-				if err := mark.next(hi); err != nil {
+			if j >= skip {
+				if err := l.next(hi); err != nil {
 					return scanned{}, err
 				}
 			}
-			if mark.doc == doc {
-				sampled++
-				binary.BigEndian.PutUint64(id[:], doc)
-				if err := tally.record(id[:]); err != nil {
-					return scanned{}, err
-				}
-			}
-		}
-		if linked != nil && !b.everyDoc {
-			for li < len(linked) && linked[li] < doc {
-				li++
-			}
-			if li < len(linked) && linked[li] == doc {
-				matchedLinked = append(matchedLinked, int32(li))
-			}
-		}
-		if !scored {
-			continue // bounded by spareOnly, which the caller takes
 		}
 		u := b.total(&at)
 		switch {
@@ -153,22 +104,12 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 		default:
 			rest = max(rest, u)
 		}
-	}
-	if b.everyDoc { // every sampled and every linked document matches
-		for ; mark != nil && mark.doc != math.MaxUint64; sampled++ {
-			binary.BigEndian.PutUint64(id[:], mark.doc)
-			if err := tally.record(id[:]); err != nil {
-				return scanned{}, err
-			}
-			if err := mark.next(hi); err != nil {
-				return scanned{}, err
-			}
-		}
-		for ; li < len(linked) && linked[li] < hi; li++ {
-			matchedLinked = append(matchedLinked, int32(li))
+		for len(h) == keep && skip < len(lists) && below[skip+1] < h[0].score {
+			skip++ // a document of lists[:skip] alone can no longer be kept
+			rest = max(rest, below[skip])
 		}
 	}
-	return scanned{best: h, rest: rest, visited: visited, sampled: sampled, linked: matchedLinked}, nil
+	return scanned{best: h, rest: rest}, nil
 }
 
 // first moves the list onto its first document at or after lo.
@@ -176,9 +117,15 @@ func (l *boundList) first(lo, hi uint64) error {
 	if lo == 0 {
 		return l.next(hi)
 	}
-	var start [8]byte
-	binary.BigEndian.PutUint64(start[:], lo)
-	d, err := l.reader.Advance(start[:], l.tfd.Reset())
+	return l.seek(lo, hi)
+}
+
+// seek moves the list onto its first document at or after doc, which is
+// past its current one (scorch reopens a list to seek backwards).
+func (l *boundList) seek(doc, hi uint64) error {
+	var at [8]byte
+	binary.BigEndian.PutUint64(at[:], doc)
+	d, err := l.reader.Advance(at[:], l.tfd.Reset())
 	if err == nil {
 		l.set(d, hi)
 	}

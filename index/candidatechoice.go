@@ -42,21 +42,19 @@ func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 		norm := queryNorm(s)
 		s.Close()
 		sides := scanSides{tally: c.tally}
-		var copies *scanCopies
-		if c.copies {
-			if copies, err = ix.copiesOn(r); err != nil {
-				pre.err = err
-				return
-			}
-			sides.linked = copies.numbers
+		copies, err := ix.copiesOn(r)
+		if err != nil {
+			pre.err = err
+			return
 		}
+		sides.linked = copies.numbers
 		ch, err := c.choose(ctx, r, norm, pre.keep, sides)
 		if err != nil {
 			pre.err = err
 			return
 		}
 		pre.norm, pre.ranked, pre.worst, pre.matches, pre.counted, pre.sample = norm, ch.ranked, ch.worst, ch.matches, ch.counted, ch.sample
-		if copies != nil && ch.counted {
+		if ch.counted {
 			if pre.hidden, pre.err = copies.hidden(ix, ch.copies); pre.err == nil {
 				pre.hiddenOK = true
 			}
@@ -79,10 +77,19 @@ func (c *candidates) early(r bindex.IndexReader, norm float64) *chosen {
 	return pre
 }
 
+// scanSides is what a choice counts besides bounds, among the query's
+// matches: the facet sample (facetsample.go) in tally, and which of the
+// linked documents (sorted numbers) match, for the hidden copies
+// (representative.go).
+type scanSides struct {
+	tally  *facetTally
+	linked []uint64
+}
+
 // choose reads the postings on snapshot r and ranks its best-bounded
-// documents, enough for every stage; with a tally it also counts the
-// facet sample when every posting list is read (a document holding only
-// spare postings is not visited).
+// documents, enough for every stage. It counts the query's matches from
+// their bitmaps (matchbits.go) and, with sides, tallies the facet sample
+// and finds the matching linked documents there too.
 func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm float64, window int, sides scanSides) (*chosen, error) {
 	b, err := newBounds(ctx, r, c.plan, c.avg, norm)
 	if err != nil {
@@ -94,11 +101,27 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	if err != nil {
 		return nil, err
 	}
+	ch := &chosen{reader: r, norm: norm, keep: window, worst: b.spareOnly()}
+	matches, counted, err := matchBitsOn(r, b.terms())
+	if err != nil {
+		return nil, err
+	}
+	var marked *matchBits
+	if counted {
+		ch.matches, ch.counted = matches.count, true
+		if sides.linked != nil {
+			ch.copies = matches.among(sides.linked)
+		}
+		if sides.tally != nil {
+			if marked, _, err = matchBitsOn(r, []fieldTerm{{field: sampleField, term: "1"}}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// Spans of the document numbers, taken in turn by a worker a core.
 	workers := min(runtime.GOMAXPROCS(0), scanSpans)
 	var tallies []*facetTally
-	all := b.visitsAll() // only then are the documents visited the matches
-	if all && sides.tally != nil {
+	if marked != nil {
 		first := sides.tally.fresh()
 		if err := first.start(r); err != nil {
 			return nil, err
@@ -113,6 +136,7 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 		}
 	}
 	spans := make([]scanned, scanSpans)
+	sampled := make([]uint64, scanSpans)
 	errs := make([]error, scanSpans)
 	next := make(chan int, scanSpans)
 	for i := range scanSpans {
@@ -124,38 +148,25 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var ws scanSides
-			if all {
-				ws.linked = sides.linked
-				if tallies != nil {
-					ws.tally = tallies[w]
-				}
-			}
 			for i := range next {
 				lo, hi := uint64(i)*n/scanSpans, uint64(i+1)*n/scanSpans
 				if i == scanSpans-1 {
 					hi = math.MaxUint64
 				}
-				spans[i], errs[i] = b.scan(ctx, r, lo, hi, keep, ws)
+				if spans[i], errs[i] = b.scan(ctx, r, lo, hi, keep); errs[i] == nil && tallies != nil {
+					sampled[i], errs[i] = matches.tally(marked, lo, hi, tallies[w])
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	ch := &chosen{reader: r, norm: norm, keep: window, worst: b.spareOnly(), counted: all}
 	var ranked []bounded
-	var sampled uint64
 	for i, sp := range spans {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
 		ranked = append(ranked, sp.best...)
 		ch.worst = max(ch.worst, sp.rest)
-		ch.matches += sp.visited
-		sampled += sp.sampled
-		ch.copies = append(ch.copies, sp.linked...)
-	}
-	if b.everyDoc {
-		ch.matches = n
 	}
 	slices.SortFunc(ranked, func(a, b bounded) int { return cmp.Compare(b.score, a.score) })
 	if len(ranked) > keep {
@@ -167,7 +178,11 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 		for _, t := range tallies[1:] {
 			tallies[0].add(t)
 		}
-		ch.sample = &bleve.SearchResult{Total: sampled, Facets: tallies[0].results()}
+		var total uint64
+		for _, n := range sampled {
+			total += n
+		}
+		ch.sample = &bleve.SearchResult{Total: total, Facets: tallies[0].results()}
 	}
 	return ch, nil
 }

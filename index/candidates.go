@@ -61,10 +61,6 @@ type candidates struct {
 	// (sampleTally): the sample's own search advanced every posting list
 	// to each sampled document, a quarter of a broad page's time.
 	tally *facetTally
-	// copies, when set, has the prefetch find which linked documents
-	// match, for the hidden copies: hiddenCopies' own search of them
-	// was a fifth.
-	copies bool
 
 	mu   sync.Mutex
 	pre  *chosen // prefetched, perhaps still being chosen

@@ -26,8 +26,6 @@ func (ix *Index) boundPlan(ctx context.Context, q Query, uq, filter query.Query,
 		if q.FacetMode == FacetsFiltered {
 			c.tally = ix.sampleTally(q)
 		}
-		n, _ := ix.alias.DocCount()
-		c.copies = plan.visitsAllLikely(n)
 		c.prefetch(ctx, ix, uq)
 	}
 	return plan, bound

@@ -192,25 +192,6 @@ func (ix *Index) planPruning(q Query) *prunePlan {
 		gaps: ix.phraseGaps(e, words)}
 }
 
-// visitsAllLikely reports whether the bound cut's scan will visit every
-// match (bounds.go), by the plan's statistics.
-func (p *prunePlan) visitsAllLikely(n uint64) bool {
-	text := 0.0 // ub is weight · pruneMargin, for every list alike
-	for _, ps := range p.ps {
-		if ps.field == "text" {
-			text += ps.ub
-		}
-	}
-	lists := make([]boundList, len(p.ps))
-	for i, ps := range p.ps {
-		lists[i] = boundList{spare: ps.ub < spareBelow(text), df: ps.df}
-		if lists[i].spare && ps.df >= n { // every document: bounds.everyDoc
-			return true
-		}
-	}
-	return countSpare(lists, n)
-}
-
 // cut splits the plan for matches estimated at matches, or returns nil
 // when no split would save much.
 func (p *prunePlan) cut(matches uint64) *pruning {

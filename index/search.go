@@ -257,10 +257,10 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	// copies match is asked of the query without its ranking-only
 	// clauses: the same matches, fewer searchers. It is asked on another
 	// goroutine while the facet sample, which does not depend on it, is
-	// read: a page is otherwise one core's work. A bound cut's scan,
-	// which visits every match, tells it instead.
+	// read: a page is otherwise one core's work. A bound cut's bitmaps
+	// of the matches (matchbits.go) tell it instead.
 	var hiddenDone func() ([]string, error)
-	if bound == nil || !bound.cands.copies {
+	if bound == nil {
 		hiddenDone = concurrently(func() ([]string, error) { return ix.hiddenCopies(ctx, withFilter(hq, filter)) })
 	}
 	sample, estimate, cut, err := ix.pageSample(ctx, q, hq, filter, plan, bound)
