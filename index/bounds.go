@@ -15,6 +15,7 @@ type bounds struct {
 	// of the two: stop words typed between them leave gaps.
 	gap     []uint64
 	spare   [][2]*boundList
+	blocks  *blockMaxima // of lists, segment by segment; nil: none
 	words   int
 	clauses int
 	rules   bool
@@ -29,6 +30,7 @@ type bounds struct {
 // tf-idf of the phrase's term searcher (tfidf: idf², before √tf·norm).
 type boundList struct {
 	word, field int // field: 0 text, 1 title
+	at          int // place in bounds.lists
 	term, name  string
 	weight, w1  float64
 	tfidf       float64
@@ -130,24 +132,6 @@ func (b *bounds) spareOnly() float64 {
 	var at docBound
 	at.reset(b.words)
 	return b.total(&at)
-}
-
-// prefixBounds returns, for each j up to len(lists), the highest bound of
-// a document holding postings of lists[:j] alone (and spare ones): each
-// at its highest, as a spare posting is (total), and anywhere. Holding
-// more never lowers a bound, so they rise with j.
-func (b *bounds) prefixBounds(lists []*boundList) []float64 {
-	out := make([]float64, len(lists)+1)
-	var at docBound
-	at.reset(b.words)
-	out[0] = b.total(&at)
-	for j, l := range lists {
-		i, f := l.word, l.field
-		at.held[i][f] = true
-		at.bm[i][f], at.b1[i][f], at.tfid[i][f], at.pos[i][f] = l.weight, l.w1, l.tfidf, nil
-		out[j+1] = b.total(&at)
-	}
-	return out
 }
 
 // docBound gathers one document's postings.

@@ -19,12 +19,14 @@ type scanned struct {
 
 // scan reads the postings of documents lo ≤ number < hi and returns the
 // keep best-bounded ones with the best bound of the others. Spare lists
-// are not read. It skips postings as MaxScore does: once keep documents
-// are bounded above what the least weighty lists could give a document
-// holding none of the others (prefixBounds), those lists no longer
-// choose the documents visited, and are read only where the others
-// stand. For a frequent word beside a rare one ("weaker states") that
-// reads the frequent word's postings at the rare word's documents alone.
+// are not read. It skips postings as MaxScore does, block by block
+// (impacts.go): once keep documents are bounded above what the least
+// weighty lists could give a document of the block holding none of the
+// others (blockBounds), those lists no longer choose the documents
+// visited there, and are read only where the others stand; a block
+// where no document could be kept is not read at all. For a frequent
+// word beside a rare one ("weaker states") that reads the frequent
+// word's postings at the rare word's documents alone.
 func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, keep int) (scanned, error) {
 	lists := make([]*boundList, 0, len(b.lists))
 	for i := range b.lists {
@@ -37,7 +39,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			closeLists(lists)
 			return scanned{}, err
 		}
-		l.reader = tr
+		l.reader, l.at = tr, i
 		lists = append(lists, &l)
 	}
 	defer closeLists(lists)
@@ -48,10 +50,18 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 	}
 	// Least weighty first: lists[:skip] are only read where the others are.
 	slices.SortStableFunc(lists, func(a, c *boundList) int { return cmp.Compare(a.weight, c.weight) })
-	below := b.prefixBounds(lists)
+	below := make([]float64, len(lists)+1)
 	skip := 0
+	end := uint64(0) // of the block being read
 	h := make(boundHeap, 0, keep+1)
 	rest := 0.0
+	// placing skips the lists that cannot place a document alone.
+	placing := func() {
+		for len(h) == keep && skip < len(lists) && below[skip+1] < h[0].score {
+			skip++
+			rest = max(rest, below[skip])
+		}
+	}
 	var at docBound
 	for visited := 0; ; visited++ {
 		if visited&8191 == 0 {
@@ -59,12 +69,25 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 				return scanned{}, err
 			}
 		}
-		doc := uint64(math.MaxUint64)
-		for _, l := range lists[skip:] {
-			doc = min(doc, l.doc)
-		}
-		if doc == math.MaxUint64 {
-			break
+		doc := firstDoc(lists[skip:])
+		if doc >= end { // the block is read: on to the next holding a posting
+			if end == math.MaxUint64 {
+				break
+			}
+			for _, l := range lists[:skip] {
+				if l.doc < end {
+					if err := l.seek(end, hi); err != nil {
+						return scanned{}, err
+					}
+				}
+			}
+			if doc = firstDoc(lists); doc == math.MaxUint64 {
+				break
+			}
+			end = b.blockBounds(doc, lists, below)
+			skip = 0
+			placing()
+			continue // from its first document that a list left to read holds
 		}
 		at.reset(b.words)
 		for j, l := range lists {
@@ -104,12 +127,49 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 		default:
 			rest = max(rest, u)
 		}
-		for len(h) == keep && skip < len(lists) && below[skip+1] < h[0].score {
-			skip++ // a document of lists[:skip] alone can no longer be kept
-			rest = max(rest, below[skip])
-		}
+		placing()
 	}
 	return scanned{best: h, rest: rest}, nil
+}
+
+// firstDoc returns the lowest current document of lists.
+func firstDoc(lists []*boundList) uint64 {
+	doc := uint64(math.MaxUint64)
+	for _, l := range lists {
+		doc = min(doc, l.doc)
+	}
+	return doc
+}
+
+// blockBounds fills below, for each j up to len(lists), with the highest
+// bound of a document of doc's block holding postings of lists[:j] alone
+// (and spare ones): each at its block maximum (at its highest where it
+// has none, as a spare posting is) and anywhere. Holding more never
+// lowers a bound, so they rise with j. It returns the block's end.
+func (b *bounds) blockBounds(doc uint64, lists []*boundList, below []float64) uint64 {
+	m := b.blocks
+	seg, k, end := 0, 0, uint64(math.MaxUint64)
+	if m != nil && len(m.offsets) > 0 {
+		seg, k, _, end = m.block(doc)
+	}
+	var at docBound
+	at.reset(b.words)
+	below[0] = b.total(&at)
+	for j, l := range lists {
+		share, tfidf := 1.0, 1.0
+		if end != math.MaxUint64 {
+			if li := m.lists[seg][l.at]; li != nil {
+				share, tfidf = min(1, float64(li.share[k])*m.scale[seg][l.at]), float64(li.tfidf[k])
+			}
+		}
+		if share > 0 { // 0: no posting in the block
+			i, f := l.word, l.field
+			at.held[i][f] = true
+			at.bm[i][f], at.b1[i][f], at.tfid[i][f], at.pos[i][f] = l.weight*share, l.w1*share, l.tfidf*tfidf, nil
+		}
+		below[j+1] = b.total(&at)
+	}
+	return end
 }
 
 // first moves the list onto its first document at or after lo.

@@ -95,6 +95,7 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	if err != nil {
 		return nil, err
 	}
+	b.blocks = c.ix.blockMaximaOn(r, b)
 	st := stages(window)
 	keep := st[len(st)-1]
 	n, err := r.DocCount()

@@ -4,75 +4,181 @@ import (
 	"context"
 	"encoding/binary"
 	"sort"
+	"sync"
 
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // candidateReader is a snapshot whose posting lists hold only the
 // candidates' postings. Document counts are the snapshot's, so that
-// scores are the full search's.
+// scores are the full search's. Each list is read once, at the
+// candidates, for every searcher of it: a query's word is searched by
+// its BM25 term, its phrases and the words rule, and a seek in scorch
+// walks the list's bitmap entry by entry from where it stands, so four
+// searchers seeking a list of 10^6 postings walked it four times.
 type candidateReader struct {
 	bindex.IndexReader
-	ids []uint64
+	ids []uint64 // set once chosen, before any list is read
+
+	mu    sync.Mutex
+	lists map[[2]string]*candidateList
+}
+
+// candidateList is one word's postings in one field at the candidates.
+type candidateList struct {
+	once  sync.Once
+	tr    bindex.TermFieldReader // the snapshot's, until read
+	count uint64                 // the whole list's, for idf
+	refs  int                    // open readers; the last closes tr
+	docs  []bindex.TermFieldDoc  // at candidates, in order, with positions
+	err   error
 }
 
 // TermFieldReader implements index.IndexReader.
 func (r *candidateReader) TermFieldReader(ctx context.Context, term []byte, field string, freq, norm, vectors bool) (bindex.TermFieldReader, error) {
-	tr, err := r.IndexReader.TermFieldReader(ctx, term, field, freq, norm, vectors)
-	if err != nil {
-		return nil, err
+	key := [2]string{field, string(term)}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.lists[key]
+	if l == nil {
+		tr, err := r.IndexReader.TermFieldReader(ctx, term, field, true, true, true)
+		if err != nil {
+			return nil, err
+		}
+		if r.lists == nil {
+			r.lists = map[[2]string]*candidateList{}
+		}
+		l = &candidateList{tr: tr, count: tr.Count()}
+		r.lists[key] = l
 	}
-	return &candidatePostings{TermFieldReader: tr, r: r}, nil
+	l.refs++
+	return &candidatePostings{r: r, l: l, freq: freq, norm: norm, vectors: vectors}, nil
 }
 
-// candidatePostings walks a posting list's candidates, in order.
+// read returns the list's postings at the candidates, reading them the
+// first time.
+func (r *candidateReader) read(l *candidateList) ([]bindex.TermFieldDoc, error) {
+	l.once.Do(func() {
+		r.mu.Lock()
+		tr := l.tr
+		r.mu.Unlock()
+		if tr == nil { // closed unread
+			return
+		}
+		l.docs, l.err = readAt(tr, r.ids)
+		r.mu.Lock()
+		l.tr = nil
+		r.mu.Unlock()
+		if err := tr.Close(); l.err == nil {
+			l.err = err
+		}
+	})
+	return l.docs, l.err
+}
+
+// readAt returns tr's postings at ids (sorted scorch numbers), copied.
+func readAt(tr bindex.TermFieldReader, ids []uint64) ([]bindex.TermFieldDoc, error) {
+	var out []bindex.TermFieldDoc
+	var buf [8]byte
+	var d bindex.TermFieldDoc
+	for at := 0; at < len(ids); {
+		binary.BigEndian.PutUint64(buf[:], ids[at])
+		got, err := tr.Advance(buf[:], d.Reset())
+		if err != nil || got == nil {
+			return out, err
+		}
+		num := binary.BigEndian.Uint64(got.ID)
+		// The list holds the next document at or after the candidate
+		// asked for; the next seek is past it (scorch reopens a list to
+		// seek backwards).
+		at += sort.Search(len(ids)-at, func(i int) bool { return ids[at+i] >= num })
+		if at < len(ids) && ids[at] == num {
+			out = append(out, copyPosting(got))
+			at++
+		}
+	}
+	return out, nil
+}
+
+func copyPosting(d *bindex.TermFieldDoc) bindex.TermFieldDoc {
+	c := bindex.TermFieldDoc{ID: append(bindex.IndexInternalID(nil), d.ID...), Freq: d.Freq, Norm: d.Norm}
+	c.Vectors = make([]*bindex.TermFieldVector, len(d.Vectors))
+	backing := make([]bindex.TermFieldVector, len(d.Vectors))
+	for i, v := range d.Vectors {
+		backing[i] = *v
+		backing[i].ArrayPositions = append([]uint64(nil), v.ArrayPositions...)
+		c.Vectors[i] = &backing[i]
+	}
+	return c
+}
+
+// candidatePostings is one searcher's reader of a candidateList.
 type candidatePostings struct {
-	bindex.TermFieldReader
-	r   *candidateReader // its ids are set once chosen
-	at  int              // the next candidate that may be returned
-	buf [8]byte
+	r                   *candidateReader
+	l                   *candidateList
+	freq, norm, vectors bool
+	at                  int // the next posting to return
+	closed              bool
 }
 
 func (p *candidatePostings) Next(pre *bindex.TermFieldDoc) (*bindex.TermFieldDoc, error) {
-	if p.at >= len(p.r.ids) {
-		return nil, nil
+	docs, err := p.r.read(p.l)
+	if err != nil || p.at >= len(docs) {
+		return nil, err
 	}
-	binary.BigEndian.PutUint64(p.buf[:], p.r.ids[p.at])
-	return p.seek(p.buf[:], pre)
+	p.at++
+	return p.fill(&docs[p.at-1], pre), nil
 }
 
 func (p *candidatePostings) Advance(id bindex.IndexInternalID, pre *bindex.TermFieldDoc) (*bindex.TermFieldDoc, error) {
-	return p.seek(id, pre)
+	docs, err := p.r.read(p.l)
+	if err != nil {
+		return nil, err
+	}
+	p.at = sort.Search(len(docs), func(i int) bool { return docs[i].ID.Compare(id) >= 0 })
+	return p.Next(pre)
 }
 
-// seek returns the first posting at or after id that is a candidate's.
-func (p *candidatePostings) seek(id bindex.IndexInternalID, pre *bindex.TermFieldDoc) (*bindex.TermFieldDoc, error) {
-	if len(id) != 8 {
-		return p.TermFieldReader.Advance(id, pre) // not a scorch number: no restriction known
+// fill copies d into pre (or a new posting) as the searcher asked for
+// it: the searcher may reuse what it is given.
+func (p *candidatePostings) fill(d *bindex.TermFieldDoc, pre *bindex.TermFieldDoc) *bindex.TermFieldDoc {
+	if pre == nil {
+		pre = &bindex.TermFieldDoc{}
 	}
-	want := binary.BigEndian.Uint64(id)
-	ids := p.r.ids
-	for {
-		p.at += sort.Search(len(ids)-p.at, func(i int) bool { return ids[p.at+i] >= want })
-		if p.at >= len(ids) {
-			return nil, nil
-		}
-		binary.BigEndian.PutUint64(p.buf[:], ids[p.at])
-		d, err := p.TermFieldReader.Advance(p.buf[:], pre)
-		if err != nil || d == nil {
-			p.at = len(ids)
-			return nil, err
-		}
-		got := binary.BigEndian.Uint64(d.ID)
-		// The list holds the next document at or after the candidate
-		// asked for; when that is a later candidate, it is the answer:
-		// asking scorch for it again would seek backwards, which
-		// reopens the list.
-		p.at += sort.Search(len(ids)-p.at, func(i int) bool { return ids[p.at+i] >= got })
-		if p.at < len(ids) && ids[p.at] == got {
-			p.at++
-			return d, nil
-		}
-		want = got
+	vecs := pre.Vectors[:0]
+	*pre = bindex.TermFieldDoc{ID: append(pre.ID[:0], d.ID...)}
+	if p.freq {
+		pre.Freq = d.Freq
 	}
+	if p.norm {
+		pre.Norm = d.Norm
+	}
+	if p.vectors {
+		for _, v := range d.Vectors {
+			c := *v
+			vecs = append(vecs, &c)
+		}
+		pre.Vectors = vecs
+	}
+	return pre
+}
+
+func (p *candidatePostings) Count() uint64 { return p.l.count }
+
+func (p *candidatePostings) Size() int { return 0 }
+
+// Close releases the list's snapshot reader with its last reader.
+func (p *candidatePostings) Close() error {
+	p.r.mu.Lock()
+	defer p.r.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	if p.l.refs--; p.l.refs > 0 || p.l.tr == nil {
+		return nil
+	}
+	tr := p.l.tr
+	p.l.tr = nil
+	return tr.Close()
 }

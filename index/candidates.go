@@ -54,6 +54,7 @@ const boundMargin = 1 + 1e-9
 // candidates is a bound cut: what it chose, and how many of them the
 // last restricted search scored.
 type candidates struct {
+	ix   *Index // whose block maxima bound the scan (impacts.go)
 	plan *prunePlan
 	avg  map[string]float64 // what the searched query's BM25 words use
 	keep int                // the page window
@@ -130,7 +131,7 @@ func (ix *Index) boundCut(plan *prunePlan, avg map[string]float64) *pruning {
 			return nil
 		}
 	}
-	return &pruning{cands: &candidates{plan: plan, avg: avg}}
+	return &pruning{cands: &candidates{ix: ix, plan: plan, avg: avg}}
 }
 
 // stages returns how many candidates each restricted search of a window

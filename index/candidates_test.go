@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -35,6 +36,10 @@ func TestBoundsHoldScores(t *testing.T) {
 	}
 	defer r.Close()
 	n, _ := r.DocCount()
+	if err := ix.impacts.build(r.(*scorch.IndexSnapshot).Segments()); err != nil {
+		t.Fatal(err)
+	}
+	blocked := 0
 	for _, text := range []string{"war", "people nation", "united states", "state union address", "well government great britain",
 		"protect nations peoples", "the people of the nation", "war war peace", "last year alone", "congress nation public interest",
 		"islands against united", "income year less month", "fellow citizens", "great britain",
@@ -83,9 +88,23 @@ func TestBoundsHoldScores(t *testing.T) {
 		if text == "state union address" && matches.count != n {
 			t.Errorf("%q matches %d of %d documents, though every title says \"State of the Union\"", text, matches.count, n)
 		}
-		// Skipping as MaxScore does keeps the same best documents, and
-		// bounds the rest above every other match.
-		for _, keep := range []int{1, 10, 148} {
+		// Skipping as MaxScore does, with and without block maxima, keeps
+		// the same best documents, and bounds the rest above every other
+		// match.
+		blocks := ix.blockMaximaOn(r, b)
+		for _, l := range blocks.lists {
+			for _, li := range l {
+				if li != nil {
+					blocked++
+				}
+			}
+		}
+		for _, run := range []struct {
+			keep   int
+			blocks *blockMaxima
+		}{{1, nil}, {10, nil}, {148, nil}, {1, blocks}, {10, blocks}, {148, blocks}} {
+			keep := run.keep
+			b.blocks = run.blocks
 			few, err := b.scan(ctx, r, 0, math.MaxUint64, keep)
 			if err != nil {
 				t.Fatal(err)
@@ -126,6 +145,9 @@ func TestBoundsHoldScores(t *testing.T) {
 			}
 		}
 		t.Logf("%q: %d matches, %d within 5%% of their bound", text, len(res.Hits), tight)
+	}
+	if blocked == 0 {
+		t.Error("no list of these queries had block maxima")
 	}
 }
 

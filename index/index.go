@@ -76,6 +76,7 @@ type Index struct {
 	swapMu             sync.RWMutex          // held to swap the live index, read to take a reader from it
 	recheck            recheck               // segments Open did not read (segmentcheck.go)
 	columns            *facetColumns         // facet values by segment (facetcolumns.go)
+	impacts            *impactCache          // block maxima by segment (impacts.go)
 }
 
 // ChangeEvent tells listeners (alerts, embeddings) what a write changed.
@@ -111,6 +112,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 		return nil, err
 	}
 	ix := &Index{dir: dir, log: log, mapping: m, version: mappingVersion(m), store: st, dups: newDupIndex(), costly: make(chan struct{}, CostlySearches), columns: newFacetColumns(log)}
+	ix.impacts = newImpactCache(ix)
 	var empty string
 	err = guarded(func() error {
 		if err := ix.loadFingerprints(); err != nil { // duprestart.go
@@ -149,6 +151,9 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opts ...OpenOption)
 	ix.removeStale()
 	startStep(log, "recover and clean", began)
 	ix.checkStoreLater()
+	// Broad queries read block maxima (impacts.go): a restarted server
+	// builds them now rather than at its first such query.
+	ix.impacts.buildFor(ix.liveReader)
 	return ix, nil
 }
 
@@ -347,6 +352,7 @@ func (ix *Index) Close() error {
 func (ix *Index) close() error {
 	ix.stopStoreCheck()
 	ix.columns.close()
+	ix.impacts.close()
 	ix.copyOrders.close()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
