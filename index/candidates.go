@@ -33,7 +33,10 @@ import (
 // Postings that weigh almost nothing (a word in every title: "state" in
 // "State of the Union") are not read, as in MaxScore (prune.go): every
 // document is taken to hold them at their highest score, and a document
-// holding only them is bounded as a whole.
+// holding only them is bounded as a whole. Nor are the postings of a
+// block no candidate can come from (boundscan.go, impacts.go). The
+// page's total, facet sample and hidden copies come from the lists'
+// bitmaps instead (matchbits.go).
 
 // candidateStages are how many candidates are scored, as multiples of the
 // page window (and at least candidateMin times the stage's place): the
@@ -77,12 +80,12 @@ type chosen struct {
 	done   chan struct{} // closed once chosen
 	ranked []bounded     // best bound first
 	worst  float64       // the best bound of a document not ranked
-	// matches is the documents holding a read posting: the query's
-	// matches when counted (every posting list was read).
+	// matches is how many documents the query matches, counted from
+	// the posting bitmaps (matchbits.go) when counted.
 	matches uint64
 	counted bool
 	sample  *bleve.SearchResult // the facet sample's count and facets, when tallied
-	// copies is the scan's matching linked documents (their places in
+	// copies is the matching linked documents (their places in
 	// the linked numbers), and hidden the copies they hide (hiddenOK).
 	copies   []int32
 	hidden   []string
@@ -156,7 +159,7 @@ func (c *candidates) bound() (float64, bool) {
 }
 
 // count returns how many documents the query matched, hidden copies and
-// filters aside, when the search read every posting list.
+// filters aside, when its posting bitmaps were read.
 func (c *candidates) count() (uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -51,6 +51,12 @@ func getStats(ctx context.Context, base string) (stats, error) {
 	return st, err
 }
 
+// embedWait is how long documents take to embed at most: 20 minutes,
+// and 12 more for every further 100,000.
+func embedWait(documents int) time.Duration {
+	return 20*time.Minute + time.Duration(max(documents-100_000, 0)/100_000)*12*time.Minute
+}
+
 // semanticRounds serves the data directory with a loopback embeddings
 // endpoint (embeddingtest, 384 dimensions), waits until every document is
 // embedded, warms the query-vector cache with one pass, then times each
@@ -70,10 +76,14 @@ func semanticRounds(ctx context.Context, e *env, data string, queries []string, 
 	}
 	defer p.Stop()
 	r := &semanticResult{passes: map[string][]pass{}}
-	for deadline := time.Now().Add(20 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
+	var deadline time.Time
+	for ; ; time.Sleep(250 * time.Millisecond) {
 		st, err := getStats(ctx, p.Base)
 		if err != nil {
 			return nil, err
+		}
+		if deadline.IsZero() { // 100k passages embed in about 3 minutes here
+			deadline = start.Add(embedWait(st.Documents))
 		}
 		if em := st.Embeddings; em.Pending == 0 && em.Done+em.Failed >= st.Documents {
 			if em.Failed > 0 {
@@ -83,7 +93,7 @@ func semanticRounds(ctx context.Context, e *env, data string, queries []string, 
 			break
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("embedding not done after 20 minutes")
+			return nil, fmt.Errorf("embedding not done after %s", embedWait(st.Documents))
 		}
 	}
 	e.progress("semantic: %d passages embedded (%d dims) in %s", r.passages, r.dims, r.embedTook.Round(time.Second))
