@@ -36,7 +36,6 @@ type boundList struct {
 	tfidf       float64
 	avg         float64
 	spare       bool // not scored: bounded at its highest
-	df          uint64
 	reader      bindex.TermFieldReader
 	tfd         bindex.TermFieldDoc
 	doc         uint64 // current document; math.MaxUint64 when done
@@ -84,7 +83,7 @@ func newBounds(ctx context.Context, r bindex.IndexReader, plan *prunePlan, avg m
 			docs := float64(n)
 			idf := bm25IDF(docs, df)
 			tidf := tfidfIDF(docs, df)
-			l := boundList{word: i, field: f, term: w.term, name: fd.name, df: uint64(df), weight: fd.weight * idf, w1: idf,
+			l := boundList{word: i, field: f, at: len(b.lists), term: w.term, name: fd.name, weight: fd.weight * idf, w1: idf,
 				tfidf: tidf * tidf * norm, avg: avg[fd.name]}
 			if f == 0 {
 				text += l.weight
@@ -134,6 +133,11 @@ func (b *bounds) spareOnly() float64 {
 	return b.total(&at)
 }
 
+// tfNormMax is the most √tf·norm can be: 1 (tf ≤ length, norm =
+// 1/√length), but the norm is stored as a float32 rounded to nearest,
+// which can add 6e-8 when a field is the word repeated.
+const tfNormMax = 1 + 1e-6
+
 // docBound gathers one document's postings.
 type docBound struct {
 	held         [maxPrunedClauses][2]bool
@@ -151,7 +155,7 @@ func (d *docBound) reset(words int) {
 // the highest for spare ones, the coordination factor of the words it may
 // hold, a phrase bonus wherever two neighbouring words may both be, and
 // the words rule's tier. A spare posting's highest BM25 is its weight
-// (tf → ∞) and its highest tf-idf factor 1 (√tf·norm ≤ 1: tf ≤ length).
+// (tf → ∞) and its highest tf-idf factor tfNormMax.
 func (b *bounds) total(d *docBound) float64 {
 	m := 0
 	sum := 0.0
@@ -208,7 +212,7 @@ func (d *docBound) phrasePart(b *bounds, i, f int) (b1, tfidf float64, pos []uin
 		return d.b1[i][f], d.tfid[i][f], d.pos[i][f], true
 	}
 	if s := b.spare[i][f]; s != nil {
-		return s.w1, s.tfidf, nil, true
+		return s.w1, s.tfidf * tfNormMax, nil, true
 	}
 	return 0, 0, nil, false
 }

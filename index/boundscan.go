@@ -39,7 +39,7 @@ func (b *bounds) scan(ctx context.Context, r bindex.IndexReader, lo, hi uint64, 
 			closeLists(lists)
 			return scanned{}, err
 		}
-		l.reader, l.at = tr, i
+		l.reader = tr
 		lists = append(lists, &l)
 	}
 	defer closeLists(lists)
@@ -150,13 +150,13 @@ func (b *bounds) blockBounds(doc uint64, lists []*boundList, below []float64) ui
 	m := b.blocks
 	seg, k, end := 0, 0, uint64(math.MaxUint64)
 	if m != nil && len(m.offsets) > 0 {
-		seg, k, _, end = m.block(doc)
+		seg, k, end = m.block(doc)
 	}
 	var at docBound
 	at.reset(b.words)
 	below[0] = b.total(&at)
 	for j, l := range lists {
-		share, tfidf := 1.0, 1.0
+		share, tfidf := 1.0, tfNormMax
 		if end != math.MaxUint64 {
 			if li := m.lists[seg][l.at]; li != nil {
 				share, tfidf = min(1, float64(li.share[k])*m.scale[seg][l.at]), float64(li.tfidf[k])

@@ -16,7 +16,8 @@ import (
 
 // Choosing a bound cut's candidates (candidates.go): the scan of the
 // query's postings, one span of document numbers a core, started ahead
-// of the search, and what it counts besides.
+// of the search, and what its match bitmaps count besides (the total,
+// the facet sample, the matching copies).
 
 // prefetch chooses the candidates on the live snapshot on goroutines of
 // their own, while the request goes on planning its page: the search
@@ -43,18 +44,16 @@ func (c *candidates) prefetch(ctx context.Context, ix *Index, uq query.Query) {
 		s.Close()
 		sides := scanSides{tally: c.tally}
 		copies, err := ix.copiesOn(r)
-		if err != nil {
-			pre.err = err
-			return
+		if err == nil { // otherwise the page searches for them (hiddenOf)
+			sides.linked = copies.numbers
 		}
-		sides.linked = copies.numbers
 		ch, err := c.choose(ctx, r, norm, pre.keep, sides)
 		if err != nil {
 			pre.err = err
 			return
 		}
 		pre.norm, pre.ranked, pre.worst, pre.matches, pre.counted, pre.sample = norm, ch.ranked, ch.worst, ch.matches, ch.counted, ch.sample
-		if ch.counted {
+		if ch.counted && copies != nil {
 			if pre.hidden, pre.err = copies.hidden(ix, ch.copies); pre.err == nil {
 				pre.hiddenOK = true
 			}

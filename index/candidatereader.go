@@ -26,6 +26,7 @@ type candidateReader struct {
 
 // candidateList is one word's postings in one field at the candidates.
 type candidateList struct {
+	key   [2]string
 	once  sync.Once
 	tr    bindex.TermFieldReader // the snapshot's, until read
 	count uint64                 // the whole list's, for idf
@@ -48,7 +49,7 @@ func (r *candidateReader) TermFieldReader(ctx context.Context, term []byte, fiel
 		if r.lists == nil {
 			r.lists = map[[2]string]*candidateList{}
 		}
-		l = &candidateList{tr: tr, count: tr.Count()}
+		l = &candidateList{key: key, tr: tr, count: tr.Count()}
 		r.lists[key] = l
 	}
 	l.refs++
@@ -145,7 +146,7 @@ func (p *candidatePostings) fill(d *bindex.TermFieldDoc, pre *bindex.TermFieldDo
 	if pre == nil {
 		pre = &bindex.TermFieldDoc{}
 	}
-	vecs := pre.Vectors[:0]
+	vecs := pre.Vectors
 	*pre = bindex.TermFieldDoc{ID: append(pre.ID[:0], d.ID...)}
 	if p.freq {
 		pre.Freq = d.Freq
@@ -154,9 +155,16 @@ func (p *candidatePostings) fill(d *bindex.TermFieldDoc, pre *bindex.TermFieldDo
 		pre.Norm = d.Norm
 	}
 	if p.vectors {
-		for _, v := range d.Vectors {
-			c := *v
-			vecs = append(vecs, &c)
+		if cap(vecs) < len(d.Vectors) { // as scorch reuses them
+			vecs = make([]*bindex.TermFieldVector, len(d.Vectors))
+			backing := make([]bindex.TermFieldVector, len(d.Vectors))
+			for i := range backing {
+				vecs[i] = &backing[i]
+			}
+		}
+		vecs = vecs[:len(d.Vectors)]
+		for i, v := range d.Vectors {
+			*vecs[i] = *v
 		}
 		pre.Vectors = vecs
 	}
@@ -178,6 +186,8 @@ func (p *candidatePostings) Close() error {
 	if p.l.refs--; p.l.refs > 0 || p.l.tr == nil {
 		return nil
 	}
+	// Closed unread: a later searcher of the word opens it anew.
+	delete(p.r.lists, p.l.key)
 	tr := p.l.tr
 	p.l.tr = nil
 	return tr.Close()

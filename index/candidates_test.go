@@ -12,6 +12,8 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // TestBoundsHoldScores: for every document a plain-word query matches,
@@ -36,7 +38,18 @@ func TestBoundsHoldScores(t *testing.T) {
 	}
 	defer r.Close()
 	n, _ := r.DocCount()
-	if err := ix.impacts.build(r.(*scorch.IndexSnapshot).Segments()); err != nil {
+	segs := r.(*scorch.IndexSnapshot).Segments()
+	if err := ix.impacts.build(segs); err != nil {
+		t.Fatal(err)
+	}
+	built, halved := ix.impacts, newSegmentCache("half", func(seg segment.Segment, stop <-chan struct{}) (*segImpacts, bool, error) {
+		avg := map[string]float64{}
+		for f, a := range ix.averages(ctx) {
+			avg[f] = a / 2
+		}
+		return decodeImpacts(seg, avg, stop)
+	}, ix.log)
+	if err := halved.build(segs); err != nil {
 		t.Fatal(err)
 	}
 	blocked := 0
@@ -99,13 +112,20 @@ func TestBoundsHoldScores(t *testing.T) {
 				}
 			}
 		}
+		// Maxima taken at half the average length understate shares at
+		// the query's: their scale must make up for it.
+		ix.impacts = halved
+		scaled := ix.blockMaximaOn(r, b)
+		ix.impacts = built
 		for _, run := range []struct {
 			keep   int
 			blocks *blockMaxima
-		}{{1, nil}, {10, nil}, {148, nil}, {1, blocks}, {10, blocks}, {148, blocks}} {
+			spans  []uint64 // where spans start past the first
+		}{{1, nil, nil}, {10, nil, nil}, {148, nil, nil}, {1, blocks, nil}, {10, blocks, nil}, {148, blocks, nil},
+			{10, blocks, []uint64{n/2 + 37}}, {148, blocks, []uint64{n / 3, n/3 + 1, 2*n/3 + 513}}, {10, scaled, nil}} {
 			keep := run.keep
 			b.blocks = run.blocks
-			few, err := b.scan(ctx, r, 0, math.MaxUint64, keep)
+			few, err := scanIn(ctx, b, r, keep, run.spans)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,10 +171,31 @@ func TestBoundsHoldScores(t *testing.T) {
 	}
 }
 
-// TestScanTalliesTheSample: the facet sample a bound cut's scan counts is
-// the one the sample's own search counts (facetsample.go): the same
-// sampled matches, the same facets.
-func TestScanTalliesTheSample(t *testing.T) {
+// scanIn scans b's matches in spans starting at 0 and at each of
+// starts, and merges them as choose does.
+func scanIn(ctx context.Context, b *bounds, r bindex.IndexReader, keep int, starts []uint64) (scanned, error) {
+	bounds := append(append([]uint64{0}, starts...), math.MaxUint64)
+	var out scanned
+	for i := range len(bounds) - 1 {
+		sp, err := b.scan(ctx, r, bounds[i], bounds[i+1], keep)
+		if err != nil {
+			return out, err
+		}
+		out.best = append(out.best, sp.best...)
+		out.rest = max(out.rest, sp.rest)
+	}
+	slices.SortFunc(out.best, func(a, c bounded) int { return cmp.Compare(c.score, a.score) })
+	if len(out.best) > keep {
+		out.rest = max(out.rest, out.best[keep].score)
+		out.best = out.best[:keep]
+	}
+	return out, nil
+}
+
+// TestChoiceTalliesTheSample: the facet sample a bound cut counts from
+// its match bitmaps (matchbits.go) is the one the sample's own search
+// counts (facetsample.go): the same sampled matches, the same facets.
+func TestChoiceTalliesTheSample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU sample comparison")
 	}
@@ -192,12 +233,12 @@ func TestScanTalliesTheSample(t *testing.T) {
 	}
 }
 
-// TestScanFindsTheCopies: on an index with copies, the copies a bound
-// cut's scan hides are those hiddenCopies finds, whether it groups its
-// matches or reads the kept copy order (copyorder.go), and the pages it
-// serves hide the same copies and count the same total as the full
-// search.
-func TestScanFindsTheCopies(t *testing.T) {
+// TestChoiceFindsTheCopies: on an index with copies, the copies a bound
+// cut hides, found from its match bitmaps, are those hiddenCopies finds,
+// whether it groups its matches or reads the kept copy order
+// (copyorder.go), and the pages it serves hide the same copies and count
+// the same total as the full search.
+func TestChoiceFindsTheCopies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU copies comparison")
 	}

@@ -161,12 +161,7 @@ func (t *facetTally) start(r bindex.IndexReader) error {
 		return err
 	}
 	t.segs = snap.Segments()
-	t.offsets = make([]uint64, len(t.segs))
-	var at uint64
-	for i, s := range t.segs {
-		t.offsets[i] = at
-		at += s.Segment().Count()
-	}
+	t.offsets, _ = segmentOffsets(t.segs)
 	var missing bool
 	t.cols, missing = t.columns.lookup(t.segs)
 	if missing {
@@ -196,7 +191,7 @@ func (t *facetTally) record(id bindex.IndexInternalID) error {
 	}
 	g := id.Value()
 	if t.cur >= len(t.offsets) || g < t.offsets[t.cur] || (t.cur+1 < len(t.offsets) && g >= t.offsets[t.cur+1]) {
-		t.cur = sort.Search(len(t.offsets), func(i int) bool { return t.offsets[i] > g }) - 1
+		t.cur = segmentOf(t.offsets, g)
 		if t.cur < 0 {
 			t.cur = 0
 			return nil

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"math"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -51,7 +52,7 @@ func newImpactCache(ix *Index) *impactCache {
 	return newSegmentCache("block maxima", func(seg segment.Segment, stop <-chan struct{}) (*segImpacts, bool, error) {
 		avg := ix.averages(context.Background())
 		if avg == nil {
-			return nil, false, nil
+			return nil, false, errors.New("no average field lengths")
 		}
 		return decodeImpacts(seg, avg, stop)
 	}, ix.log)
@@ -138,13 +139,9 @@ func (ix *Index) blockMaximaOn(r bindex.IndexReader, b *bounds) *blockMaxima {
 	if missing {
 		ix.impacts.buildFor(ix.liveReader)
 	}
-	m := &blockMaxima{offsets: make([]uint64, len(segs)), ends: make([]uint64, len(segs)),
-		lists: make([][]*listImpacts, len(segs)), scale: make([][]float64, len(segs))}
-	var at uint64
-	for i, s := range segs {
-		m.offsets[i] = at
-		at += s.Segment().Count()
-		m.ends[i] = at
+	m := &blockMaxima{lists: make([][]*listImpacts, len(segs)), scale: make([][]float64, len(segs))}
+	m.offsets, m.ends = segmentOffsets(segs)
+	for i := range segs {
 		m.lists[i], m.scale[i] = make([]*listImpacts, len(b.lists)), make([]float64, len(b.lists))
 		if have[i] == nil {
 			continue
@@ -161,18 +158,15 @@ func (ix *Index) blockMaximaOn(r bindex.IndexReader, b *bounds) *blockMaxima {
 	return m
 }
 
-// block returns the block holding global number doc: its segment and
-// number there, and its global range.
-func (m *blockMaxima) block(doc uint64) (seg, k int, lo, hi uint64) {
-	seg = len(m.offsets) - 1
-	for i, end := range m.ends {
-		if doc < end {
-			seg = i
-			break
-		}
+// block returns the block holding global number doc: its segment, its
+// number there and its end; the end is math.MaxUint64 (no block) past
+// the last segment.
+func (m *blockMaxima) block(doc uint64) (seg, k int, end uint64) {
+	seg = segmentOf(m.offsets, doc)
+	if seg < 0 || doc >= m.ends[seg] {
+		return 0, 0, math.MaxUint64
 	}
 	k = int((doc - m.offsets[seg]) >> impactShift)
-	lo = m.offsets[seg] + uint64(k)<<impactShift
-	hi = min(lo+1<<impactShift, m.ends[seg])
-	return seg, k, lo, hi
+	lo := m.offsets[seg] + uint64(k)<<impactShift
+	return seg, k, min(lo+1<<impactShift, m.ends[seg])
 }

@@ -37,11 +37,9 @@ func matchBitsOn(r bindex.IndexReader, terms []fieldTerm) (*matchBits, bool, err
 		return nil, false, nil
 	}
 	segs := snap.Segments()
-	m := &matchBits{offsets: make([]uint64, len(segs)), bits: make([]*roaring.Bitmap, len(segs))}
-	var at uint64
+	m := &matchBits{bits: make([]*roaring.Bitmap, len(segs))}
+	m.offsets, _ = segmentOffsets(segs)
 	for i, s := range segs {
-		m.offsets[i] = at
-		at += s.Segment().Count()
 		u, err := segmentUnion(s, terms)
 		if err != nil {
 			return nil, false, err
@@ -69,10 +67,12 @@ func segmentUnion(s *scorch.SegmentSnapshot, terms []fieldTerm) (*roaring.Bitmap
 		if oi, ok := it.(segment.OptimizablePostingsIterator); ok {
 			if n, ok := oi.DocNum1Hit(); ok {
 				one.Add(uint32(n))
-			} else if bm := oi.ActualBitmap(); bm != nil {
-				parts = append(parts, bm) // the segment's own: read, never changed
+				continue
 			}
-			continue
+			if bm := oi.ActualBitmap(); bm != nil {
+				parts = append(parts, bm) // the segment's own: read, never changed
+				continue
+			}
 		}
 		for p, err := it.Next(); p != nil || err != nil; p, err = it.Next() {
 			if err != nil {
@@ -89,8 +89,26 @@ func segmentUnion(s *scorch.SegmentSnapshot, terms []fieldTerm) (*roaring.Bitmap
 }
 
 // segment returns the segment holding global number g.
-func (m *matchBits) segment(g uint64) int {
-	return sort.Search(len(m.offsets), func(i int) bool { return m.offsets[i] > g }) - 1
+func (m *matchBits) segment(g uint64) int { return segmentOf(m.offsets, g) }
+
+// segmentOffsets returns the first global document number of each of
+// segs and the one past its last, numbered as scorch numbers them: by
+// every document a segment holds, deleted ones included.
+func segmentOffsets(segs []*scorch.SegmentSnapshot) (offsets, ends []uint64) {
+	offsets, ends = make([]uint64, len(segs)), make([]uint64, len(segs))
+	var at uint64
+	for i, s := range segs {
+		offsets[i] = at
+		at += s.Segment().Count()
+		ends[i] = at
+	}
+	return offsets, ends
+}
+
+// segmentOf returns the segment of offsets holding global number g, or
+// -1 when g is before the first.
+func segmentOf(offsets []uint64, g uint64) int {
+	return sort.Search(len(offsets), func(i int) bool { return offsets[i] > g }) - 1
 }
 
 // tally records in t every document lo ≤ number < hi that is in both m

@@ -60,7 +60,7 @@ func (ix *Index) pageSample(ctx context.Context, q Query, hq, filter query.Query
 }
 
 // hiddenOf returns the copies a page hides: from the search done asks,
-// or from the bound cut's scan (and when the scan could not tell, a
+// or from the bound cut's match bitmaps (and when they could not tell, a
 // search of them now).
 func (ix *Index) hiddenOf(ctx context.Context, done func() ([]string, error), bound *pruning, base query.Query) ([]string, error) {
 	if done != nil {

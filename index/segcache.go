@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"log/slog"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ type segmentCache[T any] struct {
 	mu       sync.Mutex
 	segs     map[segment.Segment]T
 	building bool
+	retry    time.Time     // after a failed build: none starts before
 	stop     chan struct{} // closed by close: a build in progress gives up
 	done     sync.WaitGroup
 	off      bool // tests: read the segments only
@@ -55,7 +57,7 @@ func (c *segmentCache[T]) lookup(segs []*scorch.SegmentSnapshot) ([]T, bool) {
 // index (the build's own, released when it ends), or nil.
 func (c *segmentCache[T]) buildFor(take func() bindex.IndexReader) {
 	c.mu.Lock()
-	if c.building || c.off {
+	if c.building || c.off || time.Now().Before(c.retry) {
 		c.mu.Unlock()
 		return
 	}
@@ -85,16 +87,25 @@ func (c *segmentCache[T]) buildFor(take func() bindex.IndexReader) {
 			return
 		}
 		if err := guarded(func() error { return c.build(snap.Segments()) }); err != nil {
-			// Searches read those segments themselves, as before.
+			// Searches read those segments themselves, as before; the
+			// next query does not start the same failure again at once.
 			c.log.Warn("building "+c.what, "err", err)
+			c.mu.Lock()
+			c.retry = time.Now().Add(segmentRetry)
+			c.mu.Unlock()
 		}
 	}()
 }
 
+// segmentRetry is how long after a failed build the next may start.
+const segmentRetry = time.Minute
+
 // build derives the entry of each of segs not yet cached, then drops
-// those of segments no longer in the index (merged away).
+// those of segments no longer in the index (merged away); a segment that
+// fails is left out, and the first failure returned.
 func (c *segmentCache[T]) build(segs []*scorch.SegmentSnapshot) error {
 	live := make(map[segment.Segment]bool, len(segs))
+	var first error
 	for _, s := range segs {
 		seg := s.Segment()
 		live[seg] = true
@@ -106,9 +117,13 @@ func (c *segmentCache[T]) build(segs []*scorch.SegmentSnapshot) error {
 		}
 		began := time.Now()
 		v, ok, err := c.decode(seg, c.stop)
-		if err != nil || !ok {
-			return err
+		if err != nil {
+			first = cmp.Or(first, err)
+			continue
 		}
+		if !ok && stopped(c.stop) {
+			return nil
+		} // else v is the zero T: nothing to keep, and no build tries again
 		c.log.Debug(c.what+" built", "documents", seg.Count(), "took", time.Since(began).Round(time.Millisecond))
 		c.mu.Lock()
 		c.segs[seg] = v
@@ -121,7 +136,7 @@ func (c *segmentCache[T]) build(segs []*scorch.SegmentSnapshot) error {
 		}
 	}
 	c.mu.Unlock()
-	return nil
+	return first
 }
 
 // close stops a build in progress and waits for it.
@@ -136,8 +151,8 @@ func (c *segmentCache[T]) close() {
 	c.done.Wait()
 }
 
-// stopped reports whether stop is closed; builds look every few
-// thousand documents.
+// stopped reports whether stop is closed; builds look often (every few
+// thousand documents, every list).
 func stopped(stop <-chan struct{}) bool {
 	select {
 	case <-stop:
