@@ -135,6 +135,7 @@ func (s *Service) Summary() Summary {
 	sum := Summary{Model: s.cfg.Model, MaxTokens: s.model.MaxTokens(), Requests: s.requests.Load(), Inputs: s.inputs.Load(),
 		Failures: s.failures.Load(), CacheHits: s.cacheHits.Load(), Breaker: s.breaker.State().String()}
 	s.mu.Lock()
+	sum.Pending = s.unwalked
 	for _, st := range s.status {
 		switch st.Status {
 		case "pending":

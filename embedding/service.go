@@ -123,6 +123,12 @@ type Service struct {
 	mu      sync.Mutex
 	status  map[string]*DocStatus
 	intake  []*index.Document // documents to plan, in arrival order
+	// planning is how many documents the planner took from intake and
+	// has not finished planning (an upper bound: the start-up walk's).
+	planning int
+	// unwalked is how many stored documents the start-up walk has not
+	// queued yet: pending too, though not queued.
+	unwalked int
 	plans   map[string]*plan  // documents waiting for vectors
 	waiting map[string][]string
 	// inFlight holds the inputs a sender has taken and not yet filed: a
@@ -132,6 +138,7 @@ type Service struct {
 	jobs     []job
 	planWake chan struct{} // intake has documents
 	jobWake  chan struct{} // jobs has inputs
+	room     chan struct{} // plans were settled: the start-up walk may go on
 	stopped  bool
 
 	breaker *gobreaker.CircuitBreaker[[]float32]
@@ -199,7 +206,7 @@ func newService(m Embedder, local bool, cfg Config, storePath string, log *slog.
 	s := &Service{
 		cfg: cfg, model: m, local: local, store: st, vecs: newVectors(),
 		log: log, status: map[string]*DocStatus{}, plans: map[string]*plan{}, waiting: map[string][]string{}, inFlight: map[string]bool{},
-		planWake: make(chan struct{}, 1), jobWake: make(chan struct{}, 1), cache: cache,
+		planWake: make(chan struct{}, 1), jobWake: make(chan struct{}, 1), room: make(chan struct{}, 1), cache: cache,
 	}
 	s.vecs.dims = st.Dims(cfg.Model)
 	s.snapshot = strings.TrimSuffix(storePath, filepath.Ext(storePath)) + ".vectors"
@@ -229,12 +236,28 @@ func (s *Service) Start(ctx context.Context, docs Docs) {
 		// documents keep their graph nodes instead of being relinked.
 		s.restore()
 		s.wg.Go(func() { s.planner(ctx) })
+		if c, ok := docs.(countedDocs); ok {
+			if st, err := c.Stats(ctx); err == nil {
+				s.mu.Lock()
+				s.unwalked = st.Documents
+				s.mu.Unlock()
+			}
+		}
 		seen := map[string]bool{}
 		err := docs.Walk(ctx, func(d *index.Document) error {
 			seen[d.ID] = true
+			if err := s.awaitRoom(ctx); err != nil {
+				return err
+			}
+			s.mu.Lock()
+			s.unwalked = max(s.unwalked-1, 0)
+			s.mu.Unlock()
 			s.Enqueue(d)
 			return nil
 		})
+		s.mu.Lock()
+		s.unwalked = 0
+		s.mu.Unlock()
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("queue stored documents for embedding", "err", err)
@@ -253,6 +276,37 @@ func (s *Service) Start(ctx context.Context, docs Docs) {
 		signal(s.planWake)
 		signal(s.jobWake)
 	}()
+}
+
+// walkBacklog is how many documents the start-up walk leaves queued or
+// waiting for vectors before it waits: a queued document holds its text
+// and its inputs, and queuing all of 10^6 passages at once held 6 GB.
+const walkBacklog = 2048
+
+// awaitRoom waits until fewer than walkBacklog documents are queued or
+// waiting for vectors. Writes never wait (OnChange): only the walk over
+// the stored documents does, at the pace the endpoint embeds them.
+func (s *Service) awaitRoom(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		backlog := len(s.intake) + s.planning + len(s.plans)
+		s.mu.Unlock()
+		if backlog < walkBacklog {
+			return nil
+		}
+		select { // a signal may be missed between the count and the wait
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.room:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// countedDocs is Docs that count their documents without a walk (the
+// index's store keeps its count).
+type countedDocs interface {
+	Stats(ctx context.Context) (index.Stats, error)
 }
 
 // Close waits for background work (stopped by Start's context) and closes

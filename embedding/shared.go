@@ -132,6 +132,7 @@ func (s *Service) AddVectors(sets []index.DocVectors) error {
 		}
 	}
 	s.mu.Unlock()
+	signal(s.room)
 	for i, id := range ready {
 		if err := s.install(id, plans[i]); err != nil {
 			s.fail([]string{id}, err)

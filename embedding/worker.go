@@ -17,7 +17,7 @@ func (s *Service) planner(ctx context.Context) {
 	for {
 		s.mu.Lock()
 		batch := s.intake
-		s.intake = nil
+		s.intake, s.planning = nil, len(batch)
 		stopped := s.stopped
 		s.mu.Unlock()
 		if stopped {
@@ -28,6 +28,9 @@ func (s *Service) planner(ctx context.Context) {
 				s.fail([]string{d.ID}, err)
 			}
 		}
+		s.mu.Lock()
+		s.planning = 0
+		s.mu.Unlock()
 		if len(batch) == 0 {
 			select {
 			case <-ctx.Done():
@@ -225,6 +228,7 @@ func (s *Service) embedBatch(ctx context.Context, batch []job) {
 		delete(s.inFlight, j.hash)
 	}
 	s.mu.Unlock()
+	signal(s.room)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("embedding batch failed", "inputs", len(batch), "documents", len(failed), "err", err)

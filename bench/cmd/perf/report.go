@@ -257,8 +257,8 @@ func (r *report) semantic(b *strings.Builder) {
 		}
 		return ms(time.Duration(median(d)))
 	}
-	w("\nAdded by hybrid: p50 %s ms, p99 %s ms (difference of the percentiles); median over queries of the per-query difference %s ms. Server RSS with the vectors loaded: %s (%s anonymous, %s file-backed).\n",
-		added(50), added(99), ms(medianDur(s.paired)), serve.MiB(s.mem.RSS), serve.MiB(s.mem.Anon), serve.MiB(s.mem.File))
+	w("\nAdded by hybrid: p50 %s ms, p99 %s ms (difference of the percentiles); median over queries of the per-query difference %s ms. Server RSS with the vectors loaded: %s (%s anonymous, %s file-backed); peak (VmHWM, embedding included) %s.\n",
+		added(50), added(99), ms(medianDur(s.paired)), serve.MiB(s.mem.RSS), serve.MiB(s.mem.Anon), serve.MiB(s.mem.File), serve.MiB(s.mem.Peak))
 }
 
 // stat is the median over rounds of f.
