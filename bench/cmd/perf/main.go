@@ -49,7 +49,7 @@ func main() {
 type config struct {
 	size                                     string
 	ingestRounds, rounds, zipfRounds, starts int
-	semRounds                                int
+	semRounds, semDims                       int
 	zipfN                                    int
 	zipfS                                    float64
 	concs, zipfConcs                         []int
@@ -97,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.starts, "restarts", 5, "timed restarts (exec to first answered search)")
 	fs.BoolVar(&c.semantic, "semantic", true, "measure hybrid against keyword search with a loopback embeddings endpoint")
 	fs.IntVar(&c.semRounds, "semantic-rounds", 3, "rounds of the hybrid comparison")
+	fs.IntVar(&c.semDims, "semantic-dims", 384, "dimensions of the loopback embeddings (fewer link faster: 10^6 passages of 384 take over an hour here)")
 	fs.StringVar(&c.out, "out", "", "results directory for corpora and reports (default bench/results)")
 	fs.StringVar(&c.bin, "bin", "", "policysearch binary to measure (default: build ./cmd/policysearch at HEAD)")
 	fs.BoolVar(&c.fromTree, "tree", false, "build the working tree, uncommitted edits included, instead of HEAD")
@@ -124,6 +125,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var err error
 	if c.concs, err = ints(concs); err == nil {
 		c.zipfConcs, err = ints(zipfConcs)
+	}
+	if err == nil && (c.semDims < 8 || c.semDims > 4096) {
+		err = errors.New("-semantic-dims must be 8..4096")
 	}
 	if err == nil && (c.ingestRounds < 1 || c.rounds < 1 || c.zipfRounds < 1 || c.starts < 1 || c.semRounds < 1 || c.zipfN < 1) {
 		err = errors.New("rounds, restarts and -zipf must be 1 or more")
@@ -267,7 +271,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	if c.semantic {
-		if rep.sem, err = semanticRounds(ctx, e, data, queries, c.semRounds); err != nil {
+		if rep.sem, err = semanticRounds(ctx, e, data, queries, c.semRounds, c.semDims); err != nil {
 			return err
 		}
 	}

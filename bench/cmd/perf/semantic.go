@@ -58,19 +58,19 @@ func embedWait(documents int) time.Duration {
 }
 
 // semanticRounds serves the data directory with a loopback embeddings
-// endpoint (embeddingtest, 384 dimensions), waits until every document is
+// endpoint (embeddingtest, dims dimensions), waits until every document is
 // embedded, warms the query-vector cache with one pass, then times each
 // query in keyword and in hybrid mode, alternately, at concurrency 1.
 // With the query vectors cached, the difference is policysearch's own
 // work: the vector scan, the fusion and the extra bleve requests.
-func semanticRounds(ctx context.Context, e *env, data string, queries []string, rounds int) (*semanticResult, error) {
-	emb, err := embeddingtest.Start(384)
+func semanticRounds(ctx context.Context, e *env, data string, queries []string, rounds, dims int) (*semanticResult, error) {
+	emb, err := embeddingtest.Start(dims)
 	if err != nil {
 		return nil, err
 	}
 	defer emb.Close()
 	start := time.Now()
-	p, err := serve.Start(e.bin, data, e.log, serve.Env("POLICYSEARCH_EMBEDDINGS_URL="+emb.URL(), "POLICYSEARCH_EMBEDDINGS_MODEL=bench-hash-384"))
+	p, err := serve.Start(e.bin, data, e.log, serve.Env("POLICYSEARCH_EMBEDDINGS_URL="+emb.URL(), fmt.Sprintf("POLICYSEARCH_EMBEDDINGS_MODEL=bench-hash-%d", dims)))
 	if err != nil {
 		return nil, err
 	}
