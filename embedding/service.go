@@ -120,17 +120,17 @@ type Service struct {
 	// senders (shared.go).
 	source Source
 
-	mu      sync.Mutex
-	status  map[string]*DocStatus
-	intake  []*index.Document // documents to plan, in arrival order
+	mu     sync.Mutex
+	status map[string]*DocStatus
+	intake []*index.Document // documents to plan, in arrival order
 	// planning is how many documents the planner took from intake and
 	// has not finished planning (an upper bound: the start-up walk's).
 	planning int
 	// unwalked is how many stored documents the start-up walk has not
 	// queued yet: pending too, though not queued.
 	unwalked int
-	plans   map[string]*plan  // documents waiting for vectors
-	waiting map[string][]string
+	plans    map[string]*plan // documents waiting for vectors
+	waiting  map[string][]string
 	// inFlight holds the inputs a sender has taken and not yet filed: a
 	// document planned again meanwhile (queued by the start-up walk and by
 	// its write, say) waits for that request instead of sending its own.

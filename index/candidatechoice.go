@@ -108,6 +108,9 @@ func (c *candidates) choose(ctx context.Context, r bindex.IndexReader, norm floa
 	}
 	var marked *matchBits
 	if counted {
+		if err := matches.add(r, c.extra); err != nil {
+			return nil, err
+		}
 		ch.matches, ch.counted = matches.count, true
 		if sides.linked != nil {
 			ch.copies = matches.among(sides.linked)
@@ -204,8 +207,11 @@ func (c *candidates) hiddenCopies() ([]string, bool) {
 }
 
 // prefetched waits for the prefetch and returns what it chose, or nil
-// when it did not run or failed.
+// when it did not run or failed (or c is nil: no bound cut).
 func (c *candidates) prefetched() *chosen {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	pre := c.pre
 	c.mu.Unlock()

@@ -65,6 +65,9 @@ type candidates struct {
 	// (sampleTally): the sample's own search advanced every posting list
 	// to each sampled document, a quarter of a broad page's time.
 	tally *facetTally
+	// extra are documents (ids) counted as matches besides the query's:
+	// a hybrid search's semantic candidates, whose set is both.
+	extra []string
 
 	mu   sync.Mutex
 	pre  *chosen // prefetched, perhaps still being chosen

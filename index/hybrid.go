@@ -89,31 +89,36 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 	if err != nil {
 		return nil, err
 	}
+	// A broad unfiltered set is counted from its match bitmaps, the
+	// semantic candidates added (candidates.go), as a keyword page is.
+	bound := ix.hybridBound(ctx, q, uq, filter, mode, n, sem)
 	// One copy of each group of near-duplicates stays, in both lists, the
 	// total and the facets alike (see representative.go).
-	shown, hidden, err := ix.visible(ctx, withFilter(set, filter))
-	if err != nil {
+	var shown query.Query
+	var hidden []string
+	if h, ok := bound.hiddenCopies(); ok {
+		shown, hidden = ix.excluding(set, h), h
+	} else if shown, hidden, err = ix.visible(ctx, withFilter(set, filter)); err != nil {
 		return nil, err
 	}
 	sem = withoutHidden(sem, hidden)
 	kwTop := ix.excluding(withFilter(uq, filter), hidden)
 	// A broad set's facets and total come from the sample, as a keyword
 	// search's do, and its keyword list may be pruned (prune.go).
-	sample, err := ix.hybridSample(ctx, q, sem, filter, mode)
-	if err != nil {
-		return nil, err
+	sample, tallied := bound.sample(ix.exactFacetsLimit())
+	if !tallied {
+		if sample, err = ix.hybridSample(ctx, q, sem, filter, mode); err != nil {
+			return nil, err
+		}
 	}
 	var cut *pruning
 	var estimate uint64 // the sample's estimate of the total
 	if sample != nil {
 		estimate = ix.estimateTotal(sample)
-		if plan := ix.planPruning(q); plan != nil {
-			if filter == nil { // candidates.go, as pageplan.go decides
-				cut = ix.boundCut(plan, avgOf(uq))
-			}
-			if cut == nil {
-				cut = plan.cut(estimate)
-			}
+		if bound != nil {
+			cut = &pruning{cands: bound}
+		} else if plan := ix.planPruning(q); plan != nil {
+			cut = plan.cut(estimate)
 		}
 	}
 	kwRes, err := ix.run(ctx, kwTop, Query{Sort: SortRelevance}, page{size: n, cut: cut})
@@ -183,6 +188,33 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 		return nil, err
 	}
 	return ix.fillHits(ctx, out, uq, hits, true)
+}
+
+// hybridBound starts the bound cut (candidates.go) of a broad unfiltered
+// hybrid search's keyword list of n, counting the semantic candidates sem
+// among its matches, or returns nil (whose methods report nothing).
+func (ix *Index) hybridBound(ctx context.Context, q Query, uq, filter query.Query, mode string, n int, sem []SemanticMatch) *candidates {
+	if mode == ModeSemantic || filter != nil {
+		return nil
+	}
+	plan := ix.planPruning(q)
+	if plan == nil || plan.bound <= ix.exactFacetsLimit() {
+		return nil
+	}
+	cut := ix.boundCut(plan, avgOf(uq))
+	if cut == nil {
+		return nil
+	}
+	c := cut.cands
+	c.keep, _ = page{size: n}.window()
+	if q.FacetMode == FacetsFiltered {
+		c.tally = ix.sampleTally(q)
+	}
+	for _, m := range sem {
+		c.extra = append(c.extra, m.ID)
+	}
+	c.prefetch(ctx, ix, uq)
+	return c
 }
 
 // semanticError is the embedding side failing: the search goes on from

@@ -88,6 +88,24 @@ func segmentUnion(s *scorch.SegmentSnapshot, terms []fieldTerm) (*roaring.Bitmap
 	return u, nil
 }
 
+// add counts the documents ids of r (scorch internal ids) as members.
+func (m *matchBits) add(r bindex.IndexReader, ids []string) error {
+	for _, id := range ids {
+		in, err := r.InternalID(id)
+		if err != nil {
+			return err
+		}
+		if len(in) != 8 {
+			continue // not in the snapshot
+		}
+		g := binary.BigEndian.Uint64(in)
+		if s := m.segment(g); s >= 0 && m.bits[s].CheckedAdd(uint32(g-m.offsets[s])) {
+			m.count++
+		}
+	}
+	return nil
+}
+
 // segment returns the segment holding global number g.
 func (m *matchBits) segment(g uint64) int { return segmentOf(m.offsets, g) }
 

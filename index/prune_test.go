@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -159,7 +160,8 @@ func (f fixedNearest) Similar(context.Context, string, int) ([]SemanticMatch, er
 
 // TestHybridPruningIsExact: a broad hybrid search fuses the same keyword
 // list whether or not that list was pruned, and estimates its total and
-// facets from the sample.
+// facets from the same sample, whether tallied from the bound cut's
+// bitmaps or searched.
 func TestHybridPruningIsExact(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU pruning comparison")
@@ -179,6 +181,11 @@ func TestHybridPruningIsExact(t *testing.T) {
 			}
 			if len(got.Hits) != len(full.Hits) || len(got.Hits) == 0 {
 				t.Fatalf("%q page %d: %d hits, full search %d", text, pg, len(got.Hits), len(full.Hits))
+			}
+			// The bound cut counts the set (keyword matches and semantic
+			// candidates) from bitmaps: the same sample, the same estimate.
+			if got.Total != full.Total || !reflect.DeepEqual(got.Facets, full.Facets) {
+				t.Fatalf("%q page %d: total %d, facets %v; the sample search's %d, %v", text, pg, got.Total, got.Facets, full.Total, full.Facets)
 			}
 			for i := range got.Hits {
 				g, f := got.Hits[i], full.Hits[i]
