@@ -117,7 +117,7 @@ func httpSearch(ctx context.Context, base string, r corpus.Request, extra string
 // index generation changes and every cached result becomes unreachable:
 // exactly how a write invalidates the cache in production.
 func bumpGeneration(ctx context.Context, base string, n int) error {
-	body := fmt.Sprintf(`{"title":"benchmark marker","text":"cache generation marker xqzvkj%d"}`, n)
+	body := fmt.Sprintf(`{"title":"benchmark marker","text":"cache generation marker xqzvkj%d-%d"}`, n, markerRun)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+"/api/documents/bench-marker", bytes.NewBufferString(body))
 	if err != nil {
 		return err
@@ -134,6 +134,11 @@ func bumpGeneration(ctx context.Context, base string, n int) error {
 	}
 	return nil
 }
+
+// markerRun tells this run's markers from those a reused data directory
+// kept from an earlier run: a marker written again unchanged changes
+// nothing, so it would not empty the result cache.
+var markerRun = time.Now().UnixNano()
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
 
