@@ -3,9 +3,13 @@ package index
 import (
 	"context"
 	"encoding/binary"
+	"slices"
 	"sort"
 	"sync"
 
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -22,6 +26,34 @@ type candidateReader struct {
 
 	mu    sync.Mutex
 	lists map[[2]string]*candidateList
+}
+
+// amongIDs is a query searched on a candidateReader of the documents
+// ids: a page's few documents, whose match locations a query of 10^6
+// matches would otherwise seek for through every searcher's lists.
+type amongIDs struct {
+	ids []string
+	top query.Query
+}
+
+// Searcher implements query.Query.
+func (q *amongIDs) Searcher(ctx context.Context, r bindex.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
+	cr := &candidateReader{IndexReader: r}
+	for _, id := range q.ids {
+		in, err := r.InternalID(id)
+		if err != nil {
+			return nil, err
+		}
+		if len(in) != 8 { // not in the snapshot, or not a scorch number
+			if len(in) > 0 {
+				return q.top.Searcher(ctx, r, m, opts)
+			}
+			continue
+		}
+		cr.ids = append(cr.ids, binary.BigEndian.Uint64(in))
+	}
+	slices.Sort(cr.ids)
+	return q.top.Searcher(ctx, cr, m, opts)
 }
 
 // candidateList is one word's postings in one field at the candidates.

@@ -420,7 +420,11 @@ func (ix *Index) load(ctx context.Context, uq query.Query, ids []string) (map[st
 	b.AddMust(bleve.NewDocIDQuery(ids))
 	b.AddShould(uq) // scores nothing here; it brings the match locations
 	holdShould(b)
-	res, err := ix.run(ctx, b, Query{Sort: SortRelevance}, page{size: len(ids), fields: true})
+	var q query.Query = b
+	if !ix.noPruning {
+		q = &amongIDs{ids: ids, top: b}
+	}
+	res, err := ix.run(ctx, q, Query{Sort: SortRelevance}, page{size: len(ids), fields: true})
 	if err != nil {
 		return nil, err
 	}

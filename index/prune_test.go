@@ -161,7 +161,7 @@ func (f fixedNearest) Similar(context.Context, string, int) ([]SemanticMatch, er
 // TestHybridPruningIsExact: a broad hybrid search fuses the same keyword
 // list whether or not that list was pruned, and estimates its total and
 // facets from the same sample, whether tallied from the bound cut's
-// bitmaps or searched.
+// bitmaps or searched, and highlights its hits alike.
 func TestHybridPruningIsExact(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the SOTU pruning comparison")
@@ -191,6 +191,11 @@ func TestHybridPruningIsExact(t *testing.T) {
 				g, f := got.Hits[i], full.Hits[i]
 				if g.ID != f.ID || g.Score != f.Score || *g.Fused != *f.Fused {
 					t.Fatalf("%q page %d hit %d: %s, full search %s", text, pg, i, g.ID, f.ID)
+				}
+				// Loaded among the page's documents alone (amongIDs), the
+				// same highlights as from the whole index.
+				if g.TitleHTML != f.TitleHTML || !reflect.DeepEqual(g.Snippets, f.Snippets) || !reflect.DeepEqual(g.Passage, f.Passage) {
+					t.Fatalf("%q page %d hit %d: %q %q %+v, full search %q %q %+v", text, pg, i, g.TitleHTML, g.Snippets, g.Passage, f.TitleHTML, f.Snippets, f.Passage)
 				}
 			}
 		}
