@@ -194,27 +194,17 @@ func (ix *Index) hybridSearch(ctx context.Context, q Query, uq, filter query.Que
 // hybrid search's keyword list of n, counting the semantic candidates sem
 // among its matches, or returns nil (whose methods report nothing).
 func (ix *Index) hybridBound(ctx context.Context, q Query, uq, filter query.Query, mode string, n int, sem []SemanticMatch) *candidates {
-	if mode == ModeSemantic || filter != nil {
+	if mode == ModeSemantic {
 		return nil
 	}
-	plan := ix.planPruning(q)
-	if plan == nil || plan.bound <= ix.exactFacetsLimit() {
-		return nil
+	ids := make([]string, len(sem))
+	for i, m := range sem {
+		ids[i] = m.ID
 	}
-	cut := ix.boundCut(plan, avgOf(uq))
-	if cut == nil {
-		return nil
+	if _, cut := ix.boundPlan(ctx, q, uq, filter, page{size: n}, ids); cut != nil {
+		return cut.cands
 	}
-	c := cut.cands
-	c.keep, _ = page{size: n}.window()
-	if q.FacetMode == FacetsFiltered {
-		c.tally = ix.sampleTally(q)
-	}
-	for _, m := range sem {
-		c.extra = append(c.extra, m.ID)
-	}
-	c.prefetch(ctx, ix, uq)
-	return c
+	return nil
 }
 
 // semanticError is the embedding side failing: the search goes on from

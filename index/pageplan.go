@@ -8,8 +8,10 @@ import (
 )
 
 // boundPlan plans q's pruning when its matches may be many, and starts
-// its bound cut's scan (candidates.go) when it has one.
-func (ix *Index) boundPlan(ctx context.Context, q Query, uq, filter query.Query, rank string) (*prunePlan, *pruning) {
+// its bound cut's scan (candidates.go) for the window of list when it has
+// one; extra documents count as matches too (a hybrid set's semantic
+// candidates).
+func (ix *Index) boundPlan(ctx context.Context, q Query, uq, filter query.Query, list page, extra []string) (*prunePlan, *pruning) {
 	plan := ix.planPruning(q)
 	if plan == nil || plan.bound <= ix.exactFacetsLimit() {
 		return nil, nil
@@ -22,7 +24,8 @@ func (ix *Index) boundPlan(ctx context.Context, q Query, uq, filter query.Query,
 	}
 	if bound != nil {
 		c := bound.cands
-		c.keep, _ = page{from: (q.Page - 1) * q.Size, size: q.Size, rank: rank}.window()
+		c.keep, _ = list.window()
+		c.extra = extra
 		if q.FacetMode == FacetsFiltered {
 			c.tally = ix.sampleTally(q)
 		}

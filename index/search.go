@@ -250,7 +250,7 @@ func (ix *Index) keywordSearch(ctx context.Context, q Query, uq, filter query.Qu
 	var plan *prunePlan
 	var bound *pruning
 	if !known && !q.RankingOnly && q.Sort == SortRelevance {
-		plan, bound = ix.boundPlan(ctx, q, uq, filter, rank)
+		plan, bound = ix.boundPlan(ctx, q, uq, filter, page{from: (q.Page - 1) * q.Size, size: q.Size, rank: rank}, nil)
 	}
 	// Hidden copies are left out of the query itself, so that the total,
 	// the facets and every page count the same distinct documents. Which
